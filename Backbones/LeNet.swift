@@ -1,0 +1,45 @@
+import NeuralNet
+
+/// The LeNet of Caffe's MNIST example, used by the SSDH and DSBN papers for digits:
+/// conv 20@5×5 → max-pool 2 → conv 50@5×5 → max-pool 2 → fc 500 → ReLU → (fc classes).
+///
+/// **Shape**: input `[N, 1, 28, 28]` (or any size ≥ 16×16: 16×16 gives 50·1·1 features) →
+/// features `[N, 500]`; ``classifier`` maps them to `[N, classCount]`.
+public final class LeNet: Module, Layer {
+    public let conv1: Conv2d
+    public let conv2: Conv2d
+    public let fc1: Linear
+    public let classifier: Linear?
+    /// The spatial size of the inputs this instance was built for.
+    public let inputSize: Int
+
+    /// - Parameters:
+    ///   - inputSize: height = width of the input images (28 for MNIST, 16 for USPS-like).
+    ///   - inputChannels: 1 for grayscale, 3 for colour.
+    ///   - classCount: adds the final classifier layer when given.
+    public init(inputSize: Int = 28, inputChannels: Int = 1, classCount: Int? = 10, featureCount: Int = 500, generator: inout SeededGenerator) {
+        let afterConvolutions = ((inputSize - 4) / 2 - 4) / 2
+        precondition(afterConvolutions >= 1, "LeNet: input size \(inputSize) is too small (needs ≥ 16)")
+        self.inputSize = inputSize
+        conv1 = Conv2d(inputChannels: inputChannels, outputChannels: 20, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
+        conv2 = Conv2d(inputChannels: 20, outputChannels: 50, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
+        fc1 = Linear(inputFeatures: 50 * afterConvolutions * afterConvolutions, outputFeatures: featureCount, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
+        classifier = classCount.map {
+            Linear(inputFeatures: featureCount, outputFeatures: $0, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
+        }
+    }
+
+    /// The 500-dimensional features (after the ReLU of fc1).
+    public func features(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[2] == inputSize && input.shape[3] == inputSize,
+                     "LeNet: input \(input.shape) does not match [N, C, \(inputSize), \(inputSize)]")
+        let x = conv2(conv1(input).maxPool2d(kernelSize: 2)).maxPool2d(kernelSize: 2)
+        return fc1(x.flattened()).relu()
+    }
+
+    /// Class logits when the classifier exists, else the features.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let f = features(input)
+        return classifier.map { $0(f) } ?? f
+    }
+}

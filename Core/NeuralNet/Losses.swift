@@ -1,0 +1,50 @@
+/// Softmax cross-entropy between `logits` and integer class labels.
+///
+/// `ℓᵢ = −log softmax(logitsᵢ)[labelᵢ]`; the result is `Σᵢ wᵢ·ℓᵢ / |{i : labelᵢ ≠ ignoreIndex}|`
+/// (PyTorch's `reduction='mean'` with `ignore_index`, extended by per-sample weights `w`, e.g.
+/// pseudo-label confidences). Samples labelled `ignoreIndex` contribute nothing; when every
+/// sample is ignored the loss is 0 (not NaN).
+///
+/// **Shape**: logits `[N, C]`, labels `N`, sampleWeights `[N]` → scalar.
+public func crossEntropy(logits: Tensor, labels: [Int], ignoreIndex: Int? = nil, sampleWeights: Tensor? = nil) -> Tensor {
+    precondition(logits.rank == 2, "crossEntropy: logits must be [N, C], got \(logits.shape)")
+    let (count, classes) = (logits.shape[0], logits.shape[1])
+    precondition(labels.count == count, "crossEntropy: \(labels.count) labels for logits \(logits.shape)")
+    if let sampleWeights { precondition(sampleWeights.shape == [count], "crossEntropy: sample weights \(sampleWeights.shape) must be [\(count)]") }
+    var mask = [Float](repeating: 1, count: count)
+    var safeLabels = labels
+    for (i, label) in labels.enumerated() {
+        if let ignoreIndex, label == ignoreIndex {
+            mask[i] = 0
+            safeLabels[i] = 0
+        } else {
+            precondition(label >= 0 && label < classes, "crossEntropy: label \(label) out of range 0..<\(classes)")
+        }
+    }
+    let kept = mask.reduce(0, +)
+    let picked = logits.logSoftmax(alongAxis: 1).gather(axis: 1, indices: safeLabels, indexShape: [count, 1]).reshaped([count])
+    var weights = Tensor(mask)
+    if let sampleWeights { weights = weights * sampleWeights }
+    return -(picked * weights).sum() / Swift.max(kept, 1)
+}
+
+/// Binary cross-entropy on logits, computed stably:
+/// `mean(max(x, 0) − x·y + log(1 + e^{−|x|}))`.
+///
+/// **Shape**: logits and targets of the same shape → scalar.
+public func binaryCrossEntropy(logits: Tensor, targets: Tensor) -> Tensor {
+    precondition(logits.shape == targets.shape, "binaryCrossEntropy: logits \(logits.shape) and targets \(targets.shape) differ")
+    return (logits.relu() - logits * targets + (-logits.abs()).softplus()).mean()
+}
+
+/// Mean squared error `mean((a − b)²)`.
+public func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+    precondition(prediction.shape == target.shape, "meanSquaredError: shapes \(prediction.shape) and \(target.shape) differ")
+    return (prediction - target).squared().mean()
+}
+
+/// Mean absolute error `mean(|a − b|)` (L1).
+public func l1Loss(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+    precondition(prediction.shape == target.shape, "l1Loss: shapes \(prediction.shape) and \(target.shape) differ")
+    return (prediction - target).abs().mean()
+}

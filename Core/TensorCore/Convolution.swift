@@ -1,0 +1,382 @@
+/// The geometry of a 2-D sliding window: an image of `channels × height × width` scanned by a
+/// `kernelHeight × kernelWidth` window with a stride and zero padding, giving an
+/// `outputHeight × outputWidth` grid.
+public struct ConvolutionGeometry: Equatable {
+    public var channels: Int
+    public var height: Int
+    public var width: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var stride: Int
+    public var padding: Int
+
+    public init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+    public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    /// Rows of the column matrix: `channels · kernelHeight · kernelWidth`.
+    public var patchSize: Int { channels * kernelHeight * kernelWidth }
+    /// Columns contributed by one image: `outputHeight · outputWidth`.
+    public var positions: Int { outputHeight * outputWidth }
+
+    /// Unfolds one image into columns: `column[(c·kh + i)·kw + j][columnOffset + y·ow + x] =
+    /// image[c][y·stride − padding + i][x·stride − padding + j]` (zero outside), where the
+    /// column matrix has rows of length `rowLength`.
+    
+    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowLength: Int, columnOffset: Int) {
+        let (outH, outW) = (outputHeight, outputWidth)
+        for c in 0..<channels {
+            let plane = image + c * height * width
+            for i in 0..<kernelHeight {
+                for j in 0..<kernelWidth {
+                    let row = columns + ((c * kernelHeight + i) * kernelWidth + j) * rowLength + columnOffset
+                    for y in 0..<outH {
+                        let sourceY = y * stride - padding + i
+                        let destination = row + y * outW
+                        if sourceY < 0 || sourceY >= height {
+                            destination.update(repeating: 0, count: outW)
+                            continue
+                        }
+                        let sourceRow = plane + sourceY * width
+                        if stride == 1 {
+                            // x range where sourceX = x - padding + j is inside [0, width).
+                            let start = Swift.max(0, padding - j)
+                            let end = Swift.min(outW, width + padding - j)
+                            for x in 0..<Swift.min(start, outW) { destination[x] = 0 }
+                            if end > start { (destination + start).update(from: sourceRow + (start - padding + j), count: end - start) }
+                            for x in Swift.max(end, 0)..<outW { destination[x] = 0 }
+                        } else {
+                            for x in 0..<outW {
+                                let sourceX = x * stride - padding + j
+                                destination[x] = (sourceX >= 0 && sourceX < width) ? sourceRow[sourceX] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds columns back into an image, adding overlapping contributions (the adjoint of
+    /// ``imageToColumns(_:_:rowLength:columnOffset:)``). The image must be zeroed by the caller.
+    
+    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowLength: Int, columnOffset: Int) {
+        let (outH, outW) = (outputHeight, outputWidth)
+        for c in 0..<channels {
+            let plane = image + c * height * width
+            for i in 0..<kernelHeight {
+                for j in 0..<kernelWidth {
+                    let row = columns + ((c * kernelHeight + i) * kernelWidth + j) * rowLength + columnOffset
+                    for y in 0..<outH {
+                        let sourceY = y * stride - padding + i
+                        if sourceY < 0 || sourceY >= height { continue }
+                        let sourceRow = plane + sourceY * width
+                        let source = row + y * outW
+                        if stride == 1 {
+                            let start = Swift.max(0, padding - j)
+                            let end = Swift.min(outW, width + padding - j)
+                            if end > start {
+                                let target = sourceRow + (start - padding + j)
+                                for x in 0..<(end - start) { target[x] += source[start + x] }
+                            }
+                        } else {
+                            for x in 0..<outW {
+                                let sourceX = x * stride - padding + j
+                                if sourceX >= 0 && sourceX < width { sourceRow[sourceX] += source[x] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Splits a batch of `count` samples into per-thread chunks, each processed in sub-batches
+/// whose column buffers stay below a few megabytes.
+@usableFromInline
+func forEachSampleBlock(count: Int, floatsPerSample: Int, _ body: (_ chunk: Int, _ samples: Range<Int>) -> Void) -> Int {
+    let chunks = Swift.max(1, Swift.min(Engine.threadCount, count))
+    let maximumBlock = Swift.max(1, 2_000_000 / Swift.max(floatsPerSample, 1))
+    parallelChunks(chunks) { chunk in
+        let start = count * chunk / chunks
+        let end = count * (chunk + 1) / chunks
+        var blockStart = start
+        while blockStart < end {
+            let blockEnd = Swift.min(end, blockStart + maximumBlock)
+            body(chunk, blockStart..<blockEnd)
+            blockStart = blockEnd
+        }
+    }
+    return chunks
+}
+
+/// Copies samples `[n][c][p]` of a batch into a `[c][n·positions + p]` matrix (and back).
+
+func gatherChannelMajor(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, samples: Range<Int>, channels: Int, positions: Int) {
+    let rowLength = samples.count * positions
+    for (slot, n) in samples.enumerated() {
+        for c in 0..<channels {
+            (destination + c * rowLength + slot * positions).update(from: source + (n * channels + c) * positions, count: positions)
+        }
+    }
+}
+
+
+func scatterChannelMajor(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, samples: Range<Int>, channels: Int, positions: Int, bias: UnsafePointer<Float>?) {
+    let rowLength = samples.count * positions
+    for (slot, n) in samples.enumerated() {
+        for c in 0..<channels {
+            let target = destination + (n * channels + c) * positions
+            let from = source + c * rowLength + slot * positions
+            if let bias {
+                let b = bias[c]
+                for p in 0..<positions { target[p] = from[p] + b }
+            } else {
+                target.update(from: from, count: positions)
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
+    ///
+    /// `out[n, o, y, x] = bias[o] + Σ_{c,i,j} weight[o, c, i, j] · in[n, c, y·s − p + i, x·s − p + j]`
+    ///
+    /// **Shape**: input `[N, C, H, W]`, weight `[O, C, KH, KW]`, bias `[O]` →
+    /// `[N, O, (H + 2p − KH)/s + 1, (W + 2p − KW)/s + 1]`.
+    public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+        precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
+        precondition(weight.rank == 4 && weight.shape[1] == shape[1], "conv2d: weight \(weight.shape) does not match input \(shape) (expects [O, \(shape[1]), KH, KW])")
+        precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride) must be ≥ 1 and padding \(padding) ≥ 0")
+        let outChannels = weight.shape[0]
+        if let bias { precondition(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
+        let geometry = ConvolutionGeometry(
+            channels: shape[1], height: shape[2], width: shape[3], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            stride: stride, padding: padding)
+        precondition(
+            geometry.outputHeight >= 1 && geometry.outputWidth >= 1,
+            "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) with padding \(padding) does not fit input \(shape)")
+        let batch = shape[0]
+        let positions = geometry.positions
+        let outputShape = [batch, outChannels, geometry.outputHeight, geometry.outputWidth]
+        let value = Tensor(shape: outputShape, unsafeUninitialized: { out in
+            scalars.withUnsafeBufferPointer { x in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    let biasCopy = bias?.scalars
+                    _ = forEachSampleBlock(count: batch, floatsPerSample: geometry.patchSize * positions + outChannels * positions) { _, samples in
+                        let rowLength = samples.count * positions
+                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
+                        let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
+                        defer { columns.deallocate(); product.deallocate() }
+                        for (slot, n) in samples.enumerated() {
+                            geometry.imageToColumns(x.baseAddress! + n * geometry.channels * geometry.height * geometry.width, columns, rowLength: rowLength, columnOffset: slot * positions)
+                        }
+                        gemm(transposeA: false, transposeB: false, m: outChannels, n: rowLength, k: geometry.patchSize,
+                             a: w.baseAddress!, lda: geometry.patchSize, b: columns, ldb: rowLength, c: product, ldc: rowLength)
+                        if let biasCopy {
+                            biasCopy.withUnsafeBufferPointer { b in
+                                scatterChannelMajor(product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: b.baseAddress!)
+                            }
+                        } else {
+                            scatterChannelMajor(product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: nil)
+                        }
+                    }
+                }
+            }
+        })
+        let (input, kernel) = (detached(), weight.detached())
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        return recordOperation(value, inputs: inputs) { g, needs in
+            let gradients = convolutionBackward(
+                outputGradient: g, input: input, weight: kernel, geometry: geometry,
+                needsInput: needs[0], needsWeight: needs[1], needsBias: needs.count > 2 && needs[2])
+            return bias == nil ? [gradients.input, gradients.weight] : [gradients.input, gradients.weight, gradients.bias]
+        }
+    }
+}
+
+/// Gradients of ``Tensor/conv2d(weight:bias:stride:padding:)`` with respect to its input,
+/// weight and bias, from the gradient of its output.
+func convolutionBackward(
+    outputGradient g: Tensor, input: Tensor, weight: Tensor, geometry: ConvolutionGeometry,
+    needsInput: Bool, needsWeight: Bool, needsBias: Bool
+) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+    let batch = input.shape[0]
+    let outChannels = weight.shape[0]
+    let positions = geometry.positions
+    let patch = geometry.patchSize
+    let imageSize = geometry.channels * geometry.height * geometry.width
+    let chunkCount = Swift.max(1, Swift.min(Engine.threadCount, batch))
+    var weightPartials = [Float](repeating: 0, count: needsWeight ? chunkCount * outChannels * patch : 0)
+    var biasPartials = [Float](repeating: 0, count: needsBias ? chunkCount * outChannels : 0)
+    var inputGradient = needsInput ? [Float](repeating: 0, count: input.count) : []
+    inputGradient.withUnsafeMutableBufferPointer { dx in
+        weightPartials.withUnsafeMutableBufferPointer { dw in
+            biasPartials.withUnsafeMutableBufferPointer { db in
+                input.scalars.withUnsafeBufferPointer { x in
+                    weight.scalars.withUnsafeBufferPointer { w in
+                        g.scalars.withUnsafeBufferPointer { gs in
+                            _ = forEachSampleBlock(count: batch, floatsPerSample: 2 * patch * positions + outChannels * positions) { chunk, samples in
+                                let rowLength = samples.count * positions
+                                let outputBlock = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
+                                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
+                                defer { outputBlock.deallocate(); columns.deallocate() }
+                                gatherChannelMajor(gs.baseAddress!, outputBlock, samples: samples, channels: outChannels, positions: positions)
+                                if needsBias {
+                                    for o in 0..<outChannels {
+                                        var total: Float = 0
+                                        let row = outputBlock + o * rowLength
+                                        for t in 0..<rowLength { total += row[t] }
+                                        db[chunk * outChannels + o] += total
+                                    }
+                                }
+                                if needsWeight {
+                                    for (slot, n) in samples.enumerated() {
+                                        geometry.imageToColumns(x.baseAddress! + n * imageSize, columns, rowLength: rowLength, columnOffset: slot * positions)
+                                    }
+                                    gemm(transposeA: false, transposeB: true, m: outChannels, n: patch, k: rowLength,
+                                         a: outputBlock, lda: rowLength, b: columns, ldb: rowLength,
+                                         beta: 1, c: dw.baseAddress! + chunk * outChannels * patch, ldc: patch)
+                                }
+                                if needsInput {
+                                    gemm(transposeA: true, transposeB: false, m: patch, n: rowLength, k: outChannels,
+                                         a: w.baseAddress!, lda: patch, b: outputBlock, ldb: rowLength, c: columns, ldc: rowLength)
+                                    for (slot, n) in samples.enumerated() {
+                                        geometry.columnsToImage(columns, dx.baseAddress! + n * imageSize, rowLength: rowLength, columnOffset: slot * positions)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (
+        needsInput ? Tensor(shape: input.shape, scalars: inputGradient) : nil,
+        needsWeight ? Tensor(shape: weight.shape, scalars: sumPartials(weightPartials, chunks: chunkCount)) : nil,
+        needsBias ? Tensor(shape: [outChannels], scalars: sumPartials(biasPartials, chunks: chunkCount)) : nil
+    )
+}
+
+/// Adds `chunks` consecutive equal-length partial results in order (deterministic).
+@usableFromInline
+func sumPartials(_ partials: [Float], chunks: Int) -> [Float] {
+    let length = partials.count / chunks
+    var result = Array(partials[0..<length])
+    for chunk in 1..<Swift.max(chunks, 1) {
+        for i in 0..<length { result[i] += partials[chunk * length + i] }
+    }
+    return result
+}
+
+extension Tensor {
+    /// Transposed 2-D convolution (the adjoint of ``conv2d(weight:bias:stride:padding:)``, as
+    /// PyTorch's `conv_transpose2d`), used by generators to upsample.
+    ///
+    /// **Shape**: input `[N, Cin, H, W]`, weight `[Cin, Cout, KH, KW]`, bias `[Cout]` →
+    /// `[N, Cout, (H − 1)·s − 2p + KH + outputPadding, (W − 1)·s − 2p + KW + outputPadding]`.
+    public func convTranspose2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) -> Tensor {
+        precondition(rank == 4, "convTranspose2d: input must be [N, C, H, W], got \(shape)")
+        precondition(weight.rank == 4 && weight.shape[0] == shape[1], "convTranspose2d: weight \(weight.shape) does not match input \(shape) (expects [\(shape[1]), Cout, KH, KW])")
+        precondition(stride >= 1 && padding >= 0 && outputPadding >= 0 && outputPadding < stride, "convTranspose2d: needs stride ≥ 1, padding ≥ 0, 0 ≤ outputPadding < stride (got \(stride), \(padding), \(outputPadding))")
+        let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
+        let outChannels = weight.shape[1]
+        if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias \(bias.shape) must be [\(outChannels)]") }
+        let outHeight = (height - 1) * stride - 2 * padding + weight.shape[2] + outputPadding
+        let outWidth = (width - 1) * stride - 2 * padding + weight.shape[3] + outputPadding
+        precondition(outHeight >= 1 && outWidth >= 1, "convTranspose2d: output would be empty for input \(shape) and weight \(weight.shape)")
+        // The equivalent forward convolution maps [Cout, outHeight, outWidth] to [Cin, height, width].
+        let geometry = ConvolutionGeometry(
+            channels: outChannels, height: outHeight, width: outWidth, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            stride: stride, padding: padding)
+        precondition(geometry.outputHeight == height && geometry.outputWidth == width, "convTranspose2d: inconsistent geometry for input \(shape)")
+        let positions = height * width
+        let patch = geometry.patchSize
+        let imageSize = outChannels * outHeight * outWidth
+        let value = Tensor(shape: [batch, outChannels, outHeight, outWidth], unsafeUninitialized: { out in
+            out.update(repeating: 0)
+            scalars.withUnsafeBufferPointer { x in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    _ = forEachSampleBlock(count: batch, floatsPerSample: patch * positions + inChannels * positions) { _, samples in
+                        let rowLength = samples.count * positions
+                        let inputBlock = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * rowLength)
+                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
+                        defer { inputBlock.deallocate(); columns.deallocate() }
+                        gatherChannelMajor(x.baseAddress!, inputBlock, samples: samples, channels: inChannels, positions: positions)
+                        gemm(transposeA: true, transposeB: false, m: patch, n: rowLength, k: inChannels,
+                             a: w.baseAddress!, lda: patch, b: inputBlock, ldb: rowLength, c: columns, ldc: rowLength)
+                        for (slot, n) in samples.enumerated() {
+                            geometry.columnsToImage(columns, out.baseAddress! + n * imageSize, rowLength: rowLength, columnOffset: slot * positions)
+                        }
+                    }
+                }
+            }
+            if let bias {
+                let planeSize = outHeight * outWidth
+                for n in 0..<batch {
+                    for c in 0..<outChannels {
+                        let plane = out.baseAddress! + (n * outChannels + c) * planeSize
+                        let b = bias.scalars[c]
+                        for p in 0..<planeSize { plane[p] += b }
+                    }
+                }
+            }
+        })
+        let (input, kernel) = (detached(), weight.detached())
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        return recordOperation(value, inputs: inputs) { g, needs in
+            // d(input) is a forward convolution of the output gradient with the same weight;
+            // d(weight) correlates the input with the unfolded output gradient.
+            let chunkCount = Swift.max(1, Swift.min(Engine.threadCount, batch))
+            var inputGradient = needs[0] ? [Float](repeating: 0, count: input.count) : []
+            var weightPartials = [Float](repeating: 0, count: needs[1] ? chunkCount * inChannels * patch : 0)
+            inputGradient.withUnsafeMutableBufferPointer { dx in
+                weightPartials.withUnsafeMutableBufferPointer { dw in
+                    input.scalars.withUnsafeBufferPointer { x in
+                        kernel.scalars.withUnsafeBufferPointer { w in
+                            g.scalars.withUnsafeBufferPointer { gs in
+                                _ = forEachSampleBlock(count: batch, floatsPerSample: patch * positions + 2 * inChannels * positions) { chunk, samples in
+                                    let rowLength = samples.count * positions
+                                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
+                                    let block = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * rowLength)
+                                    defer { columns.deallocate(); block.deallocate() }
+                                    for (slot, n) in samples.enumerated() {
+                                        geometry.imageToColumns(gs.baseAddress! + n * imageSize, columns, rowLength: rowLength, columnOffset: slot * positions)
+                                    }
+                                    if needs[0] {
+                                        gemm(transposeA: false, transposeB: false, m: inChannels, n: rowLength, k: patch,
+                                             a: w.baseAddress!, lda: patch, b: columns, ldb: rowLength, c: block, ldc: rowLength)
+                                        scatterChannelMajor(block, dx.baseAddress!, samples: samples, channels: inChannels, positions: positions, bias: nil)
+                                    }
+                                    if needs[1] {
+                                        gatherChannelMajor(x.baseAddress!, block, samples: samples, channels: inChannels, positions: positions)
+                                        gemm(transposeA: false, transposeB: true, m: inChannels, n: patch, k: rowLength,
+                                             a: block, lda: rowLength, b: columns, ldb: rowLength,
+                                             beta: 1, c: dw.baseAddress! + chunk * inChannels * patch, ldc: patch)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var result: [Tensor?] = [
+                needs[0] ? Tensor(shape: input.shape, scalars: inputGradient) : nil,
+                needs[1] ? Tensor(shape: kernel.shape, scalars: sumPartials(weightPartials, chunks: chunkCount)) : nil,
+            ]
+            if bias != nil { result.append(needs[2] ? g.sum(alongAxes: [0, 2, 3]) : nil) }
+            return result
+        }
+    }
+}

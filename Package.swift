@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+// Hashing: deep image hashing in Swift — an engine (tensors, autodiff, layers, optimizers),
+// data sets, evaluation, and one target per published method.
+import PackageDescription
+
+let languageModes: [SwiftLanguageMode] = [.v5]
+
+let package = Package(
+    name: "Hashing",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "Optimizers", targets: ["Optimizers"]),
+        .library(name: "Backbones", targets: ["Backbones"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .executable(name: "lenet-demo", targets: ["LeNetDemo"]),
+        .executable(name: "bench-train", targets: ["BenchTrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Core: system libraries
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Core/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Core/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: - Core: the engine
+        .target(
+            name: "TensorCore",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            path: "Core/TensorCore",
+            linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
+        ),
+        .target(name: "NeuralNet", dependencies: ["TensorCore"], path: "Core/NeuralNet"),
+        .target(name: "Optimizers", dependencies: ["TensorCore", "NeuralNet"], path: "Core/Optimizers"),
+
+        // MARK: - Backbones
+        .target(name: "Backbones", dependencies: ["NeuralNet"], path: "Backbones"),
+
+        // MARK: - Data
+        .target(name: "Datasets", dependencies: ["CZlib"], path: "Datasets"),
+
+        // MARK: - Examples and benchmarks
+        .executableTarget(
+            name: "LeNetDemo",
+            dependencies: [
+                "TensorCore", "NeuralNet", "Optimizers", "Backbones", "Datasets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/lenet-demo"
+        ),
+        .executableTarget(
+            name: "BenchTrain",
+            dependencies: [
+                "TensorCore", "NeuralNet", "Optimizers", "Backbones",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/bench-train"
+        ),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"], path: "Tests/TensorCoreTests"),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], path: "Tests/NeuralNetTests"),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NeuralNet", "TestSupport"], path: "Tests/OptimizersTests"),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], path: "Tests/DatasetsTests"),
+    ],
+    swiftLanguageModes: languageModes
+)
