@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 /// Golden values computed by PyTorch, read from `Tests/Fixtures/torch/<family>.json`
 /// (written by `Scripts/make_torch_fixtures.py`).
