@@ -51,7 +51,7 @@ public struct ConvolutionGeometry: Equatable {
                             let start = Swift.max(0, padding - j)
                             let end = Swift.min(outW, width + padding - j)
                             for x in 0..<Swift.min(start, outW) { destination[x] = 0 }
-                            if end > start { (destination + start).update(from: sourceRow + (start - padding + j), count: end - start) }
+                            if end > start { copyFloats(destination + start, sourceRow + (start - padding + j), end - start) }
                             for x in Swift.max(end, 0)..<outW { destination[x] = 0 }
                         } else {
                             for x in 0..<outW {
@@ -83,10 +83,7 @@ public struct ConvolutionGeometry: Equatable {
                         if stride == 1 {
                             let start = Swift.max(0, padding - j)
                             let end = Swift.min(outW, width + padding - j)
-                            if end > start {
-                                let target = sourceRow + (start - padding + j)
-                                for x in 0..<(end - start) { target[x] += source[start + x] }
-                            }
+                            if end > start { addFloats(sourceRow + (start - padding + j), source + start, end - start) }
                         } else {
                             for x in 0..<outW {
                                 let sourceX = x * stride - padding + j
@@ -105,7 +102,7 @@ public struct ConvolutionGeometry: Equatable {
 @usableFromInline
 func forEachSampleBlock(count: Int, floatsPerSample: Int, _ body: (_ chunk: Int, _ samples: Range<Int>) -> Void) -> Int {
     let chunks = Swift.max(1, Swift.min(Engine.threadCount, count))
-    let maximumBlock = Swift.max(1, 2_000_000 / Swift.max(floatsPerSample, 1))
+    let maximumBlock = Swift.max(1, Engine.convolutionBlockFloats / Swift.max(floatsPerSample, 1))
     parallelChunks(chunks) { chunk in
         let start = count * chunk / chunks
         let end = count * (chunk + 1) / chunks

@@ -31,6 +31,13 @@ public enum Engine {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// The size (in floats) of the column buffers convolutions work in; small enough that a
+    /// block stays in the L2 cache between im2col and the GEMM that reads it.
+    nonisolated(unsafe) public static var convolutionBlockFloats: Int = {
+        if let text = ProcessInfo.processInfo.environment["HASHING_CONV_BLOCK"], let value = Int(text), value > 0 { return value }
+        return 1_048_576
+    }()
+
     static let blasInitialized: Bool = {
         #if !canImport(Accelerate)
         openblas_set_num_threads(1)
@@ -60,5 +67,36 @@ public func parallelFor(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<I
         let start = count * chunk / chunks
         let end = count * (chunk + 1) / chunks
         body(start..<end)
+    }
+}
+
+/// Copies `count` floats; for the short runs of im2col this beats a `memmove` call.
+@inline(__always)
+func copyFloats(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
+    var i = 0
+    while i &+ 8 <= count {
+        let vector = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(destination + i).storeBytes(of: vector, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count {
+        destination[i] = source[i]
+        i &+= 1
+    }
+}
+
+/// `destination[i] += source[i]` for `count` floats, vectorised.
+@inline(__always)
+func addFloats(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
+    var i = 0
+    while i &+ 8 <= count {
+        let a = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
+        let b = UnsafeRawPointer(destination + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(destination + i).storeBytes(of: a + b, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count {
+        destination[i] += source[i]
+        i &+= 1
     }
 }

@@ -29,17 +29,25 @@ extension Tensor {
                                 let target = out.baseAddress! + plane * outPlane
                                 let indices = best.baseAddress! + plane * outPlane
                                 for y in 0..<outH {
-                                    let top = source + 2 * y * width
+                                    let top = source + 2 &* y &* width
                                     let bottom = top + width
+                                    let rowIndex = Int32(truncatingIfNeeded: 2 &* y &* width)
+                                    let rowWidth = Int32(truncatingIfNeeded: width)
                                     for xo in 0..<outW {
-                                        let column = 2 * xo
+                                        // Branch-free selects: the comparisons are data-dependent.
+                                        let column = 2 &* xo
+                                        let first = Int32(truncatingIfNeeded: column) &+ rowIndex
                                         var bestValue = top[column]
-                                        var bestIndex = 2 * y * width + column
-                                        if top[column + 1] > bestValue { bestValue = top[column + 1]; bestIndex += 1 }
-                                        if bottom[column] > bestValue { bestValue = bottom[column]; bestIndex = (2 * y + 1) * width + column }
-                                        if bottom[column + 1] > bestValue { bestValue = bottom[column + 1]; bestIndex = (2 * y + 1) * width + column + 1 }
-                                        target[y * outW + xo] = bestValue
-                                        indices[y * outW + xo] = Int32(bestIndex)
+                                        var bestIndex = first
+                                        let b = top[column &+ 1], c = bottom[column], d = bottom[column &+ 1]
+                                        bestIndex = b > bestValue ? first &+ 1 : bestIndex
+                                        bestValue = b > bestValue ? b : bestValue
+                                        bestIndex = c > bestValue ? first &+ rowWidth : bestIndex
+                                        bestValue = c > bestValue ? c : bestValue
+                                        bestIndex = d > bestValue ? first &+ rowWidth &+ 1 : bestIndex
+                                        bestValue = d > bestValue ? d : bestValue
+                                        target[y &* outW &+ xo] = bestValue
+                                        indices[y &* outW &+ xo] = bestIndex
                                     }
                                 }
                                 continue
