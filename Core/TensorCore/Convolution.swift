@@ -100,8 +100,7 @@ public struct ConvolutionGeometry: Equatable {
 /// Splits a batch of `count` samples into per-thread chunks, each processed in sub-batches
 /// whose column buffers stay below a few megabytes.
 @usableFromInline
-func forEachSampleBlock(count: Int, floatsPerSample: Int, _ body: (_ chunk: Int, _ samples: Range<Int>) -> Void) -> Int {
-    let chunks = Swift.max(1, Swift.min(Engine.threadCount, count))
+func forEachSampleBlock(count: Int, chunks: Int, floatsPerSample: Int, _ body: (_ chunk: Int, _ samples: Range<Int>) -> Void) {
     let maximumBlock = Swift.max(1, Engine.convolutionBlockFloats / Swift.max(floatsPerSample, 1))
     parallelChunks(chunks) { chunk in
         let start = count * chunk / chunks
@@ -113,8 +112,13 @@ func forEachSampleBlock(count: Int, floatsPerSample: Int, _ body: (_ chunk: Int,
             blockStart = blockEnd
         }
     }
-    return chunks
 }
+
+/// How many per-thread chunks a batch of `count` samples is split into. Read once per
+/// operation: the partition decides the order of floating-point sums, so forward and backward
+/// must agree on it even if `Engine.threadCount` changes meanwhile.
+@usableFromInline
+func sampleChunkCount(_ count: Int) -> Int { Swift.max(1, Swift.min(Engine.threadCount, count)) }
 
 /// Copies samples `[n][c][p]` of a batch into a `[c][n·positions + p]` matrix (and back).
 
@@ -166,11 +170,12 @@ extension Tensor {
         let batch = shape[0]
         let positions = geometry.positions
         let outputShape = [batch, outChannels, geometry.outputHeight, geometry.outputWidth]
+        let chunkCount = sampleChunkCount(batch)
         let value = Tensor(shape: outputShape, unsafeUninitialized: { out in
             scalars.withUnsafeBufferPointer { x in
                 weight.scalars.withUnsafeBufferPointer { w in
                     let biasCopy = bias?.scalars
-                    _ = forEachSampleBlock(count: batch, floatsPerSample: geometry.patchSize * positions + outChannels * positions) { _, samples in
+                    forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: geometry.patchSize * positions + outChannels * positions) { _, samples in
                         let rowLength = samples.count * positions
                         let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
                         let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
@@ -213,7 +218,7 @@ func convolutionBackward(
     let positions = geometry.positions
     let patch = geometry.patchSize
     let imageSize = geometry.channels * geometry.height * geometry.width
-    let chunkCount = Swift.max(1, Swift.min(Engine.threadCount, batch))
+    let chunkCount = sampleChunkCount(batch)
     var weightPartials = [Float](repeating: 0, count: needsWeight ? chunkCount * outChannels * patch : 0)
     var biasPartials = [Float](repeating: 0, count: needsBias ? chunkCount * outChannels : 0)
     var inputGradient = needsInput ? [Float](repeating: 0, count: input.count) : []
@@ -223,7 +228,7 @@ func convolutionBackward(
                 input.scalars.withUnsafeBufferPointer { x in
                     weight.scalars.withUnsafeBufferPointer { w in
                         g.scalars.withUnsafeBufferPointer { gs in
-                            _ = forEachSampleBlock(count: batch, floatsPerSample: 2 * patch * positions + outChannels * positions) { chunk, samples in
+                            forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: 2 * patch * positions + outChannels * positions) { chunk, samples in
                                 let rowLength = samples.count * positions
                                 let outputBlock = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
                                 let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
@@ -301,11 +306,12 @@ extension Tensor {
         let positions = height * width
         let patch = geometry.patchSize
         let imageSize = outChannels * outHeight * outWidth
+        let forwardChunks = sampleChunkCount(batch)
         let value = Tensor(shape: [batch, outChannels, outHeight, outWidth], unsafeUninitialized: { out in
             out.update(repeating: 0)
             scalars.withUnsafeBufferPointer { x in
                 weight.scalars.withUnsafeBufferPointer { w in
-                    _ = forEachSampleBlock(count: batch, floatsPerSample: patch * positions + inChannels * positions) { _, samples in
+                    forEachSampleBlock(count: batch, chunks: forwardChunks, floatsPerSample: patch * positions + inChannels * positions) { _, samples in
                         let rowLength = samples.count * positions
                         let inputBlock = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * rowLength)
                         let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
@@ -335,7 +341,7 @@ extension Tensor {
         return recordOperation(value, inputs: inputs) { g, needs in
             // d(input) is a forward convolution of the output gradient with the same weight;
             // d(weight) correlates the input with the unfolded output gradient.
-            let chunkCount = Swift.max(1, Swift.min(Engine.threadCount, batch))
+            let chunkCount = sampleChunkCount(batch)
             var inputGradient = needs[0] ? [Float](repeating: 0, count: input.count) : []
             var weightPartials = [Float](repeating: 0, count: needs[1] ? chunkCount * inChannels * patch : 0)
             inputGradient.withUnsafeMutableBufferPointer { dx in
@@ -343,7 +349,7 @@ extension Tensor {
                     input.scalars.withUnsafeBufferPointer { x in
                         kernel.scalars.withUnsafeBufferPointer { w in
                             g.scalars.withUnsafeBufferPointer { gs in
-                                _ = forEachSampleBlock(count: batch, floatsPerSample: patch * positions + 2 * inChannels * positions) { chunk, samples in
+                                forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: patch * positions + 2 * inChannels * positions) { chunk, samples in
                                     let rowLength = samples.count * positions
                                     let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
                                     let block = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * rowLength)
