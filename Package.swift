@@ -14,11 +14,14 @@ let package = Package(
         .library(name: "Optimizers", targets: ["Optimizers"]),
         .library(name: "Backbones", targets: ["Backbones"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "lenet-demo", targets: ["LeNetDemo"]),
         .executable(name: "bench-train", targets: ["BenchTrain"]),
+        .executable(name: "bench-search", targets: ["BenchSearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // MARK: - Core: system libraries
@@ -29,10 +32,17 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(
-            name: "CZlib",
-            path: "Core/CZlib",
+            name: "SystemZlib",
+            path: "Core/SystemZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CJPEG",
+            path: "Core/CJPEG",
+            providers: [.apt(["libjpeg-dev"])]
+        ),
+        // Hamming-distance kernels in C: runtime dispatch to POPCNT/AVX2 (see STYLE.md).
+        .target(name: "CHamming", path: "Core/CHamming"),
 
         // MARK: - Core: the engine
         .target(
@@ -48,7 +58,14 @@ let package = Package(
         .target(name: "Backbones", dependencies: ["NeuralNet"], path: "Backbones"),
 
         // MARK: - Data
-        .target(name: "Datasets", dependencies: ["CZlib"], path: "Datasets"),
+        .target(
+            name: "Datasets",
+            dependencies: ["SystemZlib", "CJPEG", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Datasets"
+        ),
+
+        // MARK: - Evaluation
+        .target(name: "Evaluation", dependencies: ["CHamming"], path: "Evaluation"),
 
         // MARK: - Examples and benchmarks
         .executableTarget(
@@ -68,12 +85,19 @@ let package = Package(
             path: "Benchmarks/bench-train"
         ),
 
+        .executableTarget(
+            name: "BenchSearch",
+            dependencies: ["Evaluation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/bench-search"
+        ),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"], path: "Tests/TensorCoreTests"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], path: "Tests/NeuralNetTests"),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NeuralNet", "TestSupport"], path: "Tests/OptimizersTests"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], path: "Tests/DatasetsTests"),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], path: "Tests/EvaluationTests"),
     ],
     swiftLanguageModes: languageModes
 )

@@ -4,12 +4,12 @@
 set -euo pipefail
 
 have_openblas() { pkg-config --exists openblas 2>/dev/null; }
-have_zlib() { [ -f /usr/include/zlib.h ] || pkg-config --exists zlib 2>/dev/null; }
+have_zlib() { [ -f /usr/include/zlib.h ] && [ -f /usr/include/jpeglib.h ]; }
 
 if command -v pkg-config >/dev/null 2>&1 && have_openblas && have_zlib; then
     exit 0
 fi
-packages="pkg-config libopenblas-dev zlib1g-dev"
+packages="pkg-config libopenblas-dev zlib1g-dev libjpeg-dev"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: installing $packages with apt-get"
     export DEBIAN_FRONTEND=noninteractive

@@ -1,4 +1,4 @@
-import CZlib
+import SystemZlib
 
 /// Compression, decompression and checksums backed by the system zlib.
 ///
@@ -38,7 +38,7 @@ public enum Zlib {
         var offset = 0
         while offset < bytes.count {
             let length = min(bytes.count - offset, largestChunk)
-            checksum = CZlib.crc32(checksum, base + offset, UInt32(length))
+            checksum = SystemZlib.crc32(checksum, base + offset, UInt32(length))
             offset += length
         }
         return UInt32(truncatingIfNeeded: checksum)

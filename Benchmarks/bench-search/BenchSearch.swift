@@ -1,0 +1,8 @@
+import Evaluation
+
+@main
+struct BenchSearch {
+    static func main() {
+        print("bench-search: not implemented yet")
+    }
+}
