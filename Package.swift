@@ -61,7 +61,8 @@ let package = Package(
         .target(
             name: "Datasets",
             dependencies: ["SystemZlib", "CJPEG", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-            path: "Datasets"
+            path: "Datasets",
+            resources: [.copy("Embedded")]
         ),
 
         // MARK: - Evaluation
