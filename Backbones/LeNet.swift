@@ -21,18 +21,27 @@ public final class LeNet: Module, Layer {
         let afterConvolutions = ((inputSize - 4) / 2 - 4) / 2
         precondition(afterConvolutions >= 1, "LeNet: input size \(inputSize) is too small (needs ≥ 16)")
         self.inputSize = inputSize
-        conv1 = Conv2d(inputChannels: inputChannels, outputChannels: 20, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
-        conv2 = Conv2d(inputChannels: 20, outputChannels: 50, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
-        fc1 = Linear(inputFeatures: 50 * afterConvolutions * afterConvolutions, outputFeatures: featureCount, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
+        conv1 = Conv2d(
+            inputChannels: inputChannels, outputChannels: 20, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0),
+            generator: &generator)
+        conv2 = Conv2d(
+            inputChannels: 20, outputChannels: 50, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0),
+            generator: &generator)
+        fc1 = Linear(
+            inputFeatures: 50 * afterConvolutions * afterConvolutions, outputFeatures: featureCount, weightInitializer: .xavierUniform,
+            biasInitializer: .constant(0), generator: &generator)
         classifier = classCount.map {
-            Linear(inputFeatures: featureCount, outputFeatures: $0, weightInitializer: .xavierUniform, biasInitializer: .constant(0), generator: &generator)
+            Linear(
+                inputFeatures: featureCount, outputFeatures: $0, weightInitializer: .xavierUniform, biasInitializer: .constant(0),
+                generator: &generator)
         }
     }
 
     /// The 500-dimensional features (after the ReLU of fc1).
     public func features(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[2] == inputSize && input.shape[3] == inputSize,
-                     "LeNet: input \(input.shape) does not match [N, C, \(inputSize), \(inputSize)]")
+        precondition(
+            input.rank == 4 && input.shape[2] == inputSize && input.shape[3] == inputSize,
+            "LeNet: input \(input.shape) does not match [N, C, \(inputSize), \(inputSize)]")
         let x = conv2(conv1(input).maxPool2d(kernelSize: 2)).maxPool2d(kernelSize: 2)
         return fc1(x.flattened()).relu()
     }

@@ -70,7 +70,10 @@ struct BenchTrain: ParsableCommand {
     func measurePyTorch(threads: Int) throws -> Double {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats", "\(repeats)"]
+        process.arguments = [
+            script, "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats",
+            "\(repeats)",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["OMP_NUM_THREADS"] = "\(threads)"
         environment["MKL_NUM_THREADS"] = "\(threads)"

@@ -27,7 +27,9 @@ public final class Linear: Module, Layer {
     public var outputFeatures: Int { weight.shape[0] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 2 && input.shape[1] == inputFeatures, "Linear: input \(input.shape) does not match weight [\(outputFeatures), \(inputFeatures)] (expects [N, \(inputFeatures)])")
+        precondition(
+            input.rank == 2 && input.shape[1] == inputFeatures,
+            "Linear: input \(input.shape) does not match weight [\(outputFeatures), \(inputFeatures)] (expects [N, \(inputFeatures)])")
         let product = input.matmul(weight.value, transposeOther: true)
         guard let bias else { return product }
         return product + bias.value

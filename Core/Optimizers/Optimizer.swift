@@ -53,7 +53,8 @@ open class OptimizerBase {
     func checkGradients(_ gradients: [Tensor]) {
         precondition(gradients.count == parameters.count, "optimizer: \(gradients.count) gradients for \(parameters.count) parameters")
         for (index, (parameter, gradient)) in zip(parameters, gradients).enumerated() {
-            precondition(parameter.shape == gradient.shape, "optimizer: gradient \(index) has shape \(gradient.shape), parameter has \(parameter.shape)")
+            precondition(
+                parameter.shape == gradient.shape, "optimizer: gradient \(index) has shape \(gradient.shape), parameter has \(parameter.shape)")
         }
     }
 
@@ -72,7 +73,9 @@ open class OptimizerBase {
             for index in current.indices {
                 let key = "\(name).\(index)"
                 guard let tensor = tensors[key] else { throw OptimizerError.missingState(key) }
-                guard tensor.shape == current[index].shape else { throw OptimizerError.shapeMismatch(key, expected: current[index].shape, found: tensor.shape) }
+                guard tensor.shape == current[index].shape else {
+                    throw OptimizerError.shapeMismatch(key, expected: current[index].shape, found: tensor.shape)
+                }
                 restored[name]![index] = tensor
             }
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay,
 /// following PyTorch's `torch.optim.SGD`:
 ///
@@ -9,7 +11,9 @@ public final class SGD: OptimizerBase, Optimizer {
     public let nesterov: Bool
     public let weightDecay: Float
 
-    public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+    public init(
+        _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false, weightDecay: Float = 0
+    ) {
         precondition(momentum >= 0 && weightDecay >= 0, "SGD: momentum \(momentum) and weight decay \(weightDecay) must be ≥ 0")
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and zero dampening")
         self.momentum = momentum
@@ -66,7 +70,10 @@ public final class Adam: OptimizerBase, Optimizer {
     public let weightDecay: Float
     public let decoupledWeightDecay: Bool
 
-    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
+    public init(
+        _ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+        weightDecay: Float = 0, decoupledWeightDecay: Bool = false
+    ) {
         precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas (\(beta1), \(beta2)) must be in [0, 1)")
         precondition(epsilon >= 0 && weightDecay >= 0, "Adam: epsilon and weight decay must be ≥ 0")
         self.beta1 = beta1
@@ -114,5 +121,3 @@ public final class Adam: OptimizerBase, Optimizer {
         stepCount += 1
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A learning-rate schedule: the rate to use in a given epoch (0-based).
 public protocol LearningRateSchedule {
     func learningRate(epoch: Int) -> Float
@@ -43,5 +45,3 @@ public struct MultiStepSchedule: LearningRateSchedule {
         base * Foundation.pow(gamma, Float(milestones.filter { $0 <= epoch }.count))
     }
 }
-
-import Foundation

@@ -1,7 +1,7 @@
 #if canImport(Accelerate)
-import Accelerate
+    import Accelerate
 #else
-import CBLAS
+    import CBLAS
 #endif
 
 /// Row-major single-precision matrix multiply: `C = alpha · op(A) · op(B) + beta · C`.

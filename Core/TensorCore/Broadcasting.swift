@@ -59,7 +59,7 @@ struct StridedWalk {
     }
 
     /// Calls `body(offsets, runLength, runStrides)` once per innermost run.
-    
+
     func forEachRun(_ body: (_ offsets: [Int], _ length: Int, _ strides: [Int]) -> Void) {
         let rank = shape.count
         let operands = strides.count
@@ -89,64 +89,72 @@ extension Tensor {
     @inline(__always)
     static func broadcastingMap(_ a: Tensor, _ b: Tensor, function: StaticString = #function, _ operation: (Float, Float) -> Float) -> Tensor {
         if a.shape == b.shape {
-            return Tensor(shape: a.shape, unsafeUninitialized: { out in
-                a.scalars.withUnsafeBufferPointer { x in
-                    b.scalars.withUnsafeBufferPointer { y in
-                        for i in 0..<out.count { out[i] = operation(x[i], y[i]) }
+            return Tensor(
+                shape: a.shape,
+                unsafeUninitialized: { out in
+                    a.scalars.withUnsafeBufferPointer { x in
+                        b.scalars.withUnsafeBufferPointer { y in
+                            for i in 0..<out.count { out[i] = operation(x[i], y[i]) }
+                        }
                     }
-                }
-            })
+                })
         }
         let shape = broadcastShape(a.shape, b.shape, function: function)
         if b.count == 1 {
             let y = b.scalars[0]
-            return Tensor(shape: shape, unsafeUninitialized: { out in
-                a.scalars.withUnsafeBufferPointer { x in
-                    if x.count == out.count {
-                        for i in 0..<out.count { out[i] = operation(x[i], y) }
-                    } else {
-                        for i in 0..<out.count { out[i] = operation(x[0], y) }
+            return Tensor(
+                shape: shape,
+                unsafeUninitialized: { out in
+                    a.scalars.withUnsafeBufferPointer { x in
+                        if x.count == out.count {
+                            for i in 0..<out.count { out[i] = operation(x[i], y) }
+                        } else {
+                            for i in 0..<out.count { out[i] = operation(x[0], y) }
+                        }
                     }
-                }
-            })
+                })
         }
         if a.count == 1 {
             let x = a.scalars[0]
-            return Tensor(shape: shape, unsafeUninitialized: { out in
-                b.scalars.withUnsafeBufferPointer { y in
-                    if y.count == out.count {
-                        for i in 0..<out.count { out[i] = operation(x, y[i]) }
-                    } else {
-                        for i in 0..<out.count { out[i] = operation(x, y[0]) }
+            return Tensor(
+                shape: shape,
+                unsafeUninitialized: { out in
+                    b.scalars.withUnsafeBufferPointer { y in
+                        if y.count == out.count {
+                            for i in 0..<out.count { out[i] = operation(x, y[i]) }
+                        } else {
+                            for i in 0..<out.count { out[i] = operation(x, y[0]) }
+                        }
                     }
-                }
-            })
+                })
         }
         let walk = StridedWalk(
             shape: shape,
             strides: [Tensor.strides(of: shape), broadcastStrides(of: a.shape, to: shape), broadcastStrides(of: b.shape, to: shape)])
-        return Tensor(shape: shape, unsafeUninitialized: { out in
-            a.scalars.withUnsafeBufferPointer { x in
-                b.scalars.withUnsafeBufferPointer { y in
-                    walk.forEachRun { offsets, length, strides in
-                        var o = offsets[0], i = offsets[1], j = offsets[2]
-                        let (so, si, sj) = (strides[0], strides[1], strides[2])
-                        if so == 1 && si == 1 && sj == 0 {
-                            let yj = y[j]
-                            for t in 0..<length { out[o + t] = operation(x[i + t], yj) }
-                        } else if so == 1 && si == 0 && sj == 1 {
-                            let xi = x[i]
-                            for t in 0..<length { out[o + t] = operation(xi, y[j + t]) }
-                        } else {
-                            for _ in 0..<length {
-                                out[o] = operation(x[i], y[j])
-                                o += so; i += si; j += sj
+        return Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                a.scalars.withUnsafeBufferPointer { x in
+                    b.scalars.withUnsafeBufferPointer { y in
+                        walk.forEachRun { offsets, length, strides in
+                            var o = offsets[0], i = offsets[1], j = offsets[2]
+                            let (so, si, sj) = (strides[0], strides[1], strides[2])
+                            if so == 1 && si == 1 && sj == 0 {
+                                let yj = y[j]
+                                for t in 0..<length { out[o + t] = operation(x[i + t], yj) }
+                            } else if so == 1 && si == 0 && sj == 1 {
+                                let xi = x[i]
+                                for t in 0..<length { out[o + t] = operation(xi, y[j + t]) }
+                            } else {
+                                for _ in 0..<length {
+                                    out[o] = operation(x[i], y[j])
+                                    o += so; i += si; j += sj
+                                }
                             }
                         }
                     }
                 }
-            }
-        })
+            })
     }
 
     /// Sums this tensor down to `targetShape`, the inverse of broadcasting `targetShape` up to

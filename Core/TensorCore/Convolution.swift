@@ -30,7 +30,7 @@ public struct ConvolutionGeometry: Equatable {
     /// Unfolds one image into columns: `column[(c·kh + i)·kw + j][columnOffset + y·ow + x] =
     /// image[c][y·stride − padding + i][x·stride − padding + j]` (zero outside), where the
     /// column matrix has rows of length `rowLength`.
-    
+
     func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowLength: Int, columnOffset: Int) {
         let (outH, outW) = (outputHeight, outputWidth)
         for c in 0..<channels {
@@ -67,7 +67,7 @@ public struct ConvolutionGeometry: Equatable {
 
     /// Folds columns back into an image, adding overlapping contributions (the adjoint of
     /// ``imageToColumns(_:_:rowLength:columnOffset:)``). The image must be zeroed by the caller.
-    
+
     func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowLength: Int, columnOffset: Int) {
         let (outH, outW) = (outputHeight, outputWidth)
         for c in 0..<channels {
@@ -122,7 +122,9 @@ func sampleChunkCount(_ count: Int) -> Int { Swift.max(1, Swift.min(Engine.threa
 
 /// Copies samples `[n][c][p]` of a batch into a `[c][n·positions + p]` matrix (and back).
 
-func gatherChannelMajor(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, samples: Range<Int>, channels: Int, positions: Int) {
+func gatherChannelMajor(
+    _ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, samples: Range<Int>, channels: Int, positions: Int
+) {
     let rowLength = samples.count * positions
     for (slot, n) in samples.enumerated() {
         for c in 0..<channels {
@@ -131,8 +133,10 @@ func gatherChannelMajor(_ source: UnsafePointer<Float>, _ destination: UnsafeMut
     }
 }
 
-
-func scatterChannelMajor(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, samples: Range<Int>, channels: Int, positions: Int, bias: UnsafePointer<Float>?) {
+func scatterChannelMajor(
+    _ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, samples: Range<Int>, channels: Int, positions: Int,
+    bias: UnsafePointer<Float>?
+) {
     let rowLength = samples.count * positions
     for (slot, n) in samples.enumerated() {
         for c in 0..<channels {
@@ -157,7 +161,9 @@ extension Tensor {
     /// `[N, O, (H + 2p − KH)/s + 1, (W + 2p − KW)/s + 1]`.
     public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
-        precondition(weight.rank == 4 && weight.shape[1] == shape[1], "conv2d: weight \(weight.shape) does not match input \(shape) (expects [O, \(shape[1]), KH, KW])")
+        precondition(
+            weight.rank == 4 && weight.shape[1] == shape[1],
+            "conv2d: weight \(weight.shape) does not match input \(shape) (expects [O, \(shape[1]), KH, KW])")
         precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride) must be ≥ 1 and padding \(padding) ≥ 0")
         let outChannels = weight.shape[0]
         if let bias { precondition(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
@@ -171,31 +177,41 @@ extension Tensor {
         let positions = geometry.positions
         let outputShape = [batch, outChannels, geometry.outputHeight, geometry.outputWidth]
         let chunkCount = sampleChunkCount(batch)
-        let value = Tensor(shape: outputShape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { x in
-                weight.scalars.withUnsafeBufferPointer { w in
-                    let biasCopy = bias?.scalars
-                    forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: geometry.patchSize * positions + outChannels * positions) { _, samples in
-                        let rowLength = samples.count * positions
-                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
-                        let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
-                        defer { columns.deallocate(); product.deallocate() }
-                        for (slot, n) in samples.enumerated() {
-                            geometry.imageToColumns(x.baseAddress! + n * geometry.channels * geometry.height * geometry.width, columns, rowLength: rowLength, columnOffset: slot * positions)
-                        }
-                        gemm(transposeA: false, transposeB: false, m: outChannels, n: rowLength, k: geometry.patchSize,
-                             a: w.baseAddress!, lda: geometry.patchSize, b: columns, ldb: rowLength, c: product, ldc: rowLength)
-                        if let biasCopy {
-                            biasCopy.withUnsafeBufferPointer { b in
-                                scatterChannelMajor(product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: b.baseAddress!)
+        let value = Tensor(
+            shape: outputShape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    weight.scalars.withUnsafeBufferPointer { w in
+                        let biasCopy = bias?.scalars
+                        forEachSampleBlock(
+                            count: batch, chunks: chunkCount, floatsPerSample: geometry.patchSize * positions + outChannels * positions
+                        ) { _, samples in
+                            let rowLength = samples.count * positions
+                            let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
+                            let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
+                            defer { columns.deallocate(); product.deallocate() }
+                            for (slot, n) in samples.enumerated() {
+                                geometry.imageToColumns(
+                                    x.baseAddress! + n * geometry.channels * geometry.height * geometry.width, columns, rowLength: rowLength,
+                                    columnOffset: slot * positions)
                             }
-                        } else {
-                            scatterChannelMajor(product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: nil)
+                            gemm(
+                                transposeA: false, transposeB: false, m: outChannels, n: rowLength, k: geometry.patchSize,
+                                a: w.baseAddress!, lda: geometry.patchSize, b: columns, ldb: rowLength, c: product, ldc: rowLength)
+                            if let biasCopy {
+                                biasCopy.withUnsafeBufferPointer { b in
+                                    scatterChannelMajor(
+                                        product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: b.baseAddress!
+                                    )
+                                }
+                            } else {
+                                scatterChannelMajor(
+                                    product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: nil)
+                            }
                         }
                     }
                 }
-            }
-        })
+            })
         let (input, kernel) = (detached(), weight.detached())
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return recordOperation(value, inputs: inputs) { g, needs in
@@ -228,7 +244,8 @@ func convolutionBackward(
                 input.scalars.withUnsafeBufferPointer { x in
                     weight.scalars.withUnsafeBufferPointer { w in
                         g.scalars.withUnsafeBufferPointer { gs in
-                            forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: 2 * patch * positions + outChannels * positions) { chunk, samples in
+                            forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: 2 * patch * positions + outChannels * positions) {
+                                chunk, samples in
                                 let rowLength = samples.count * positions
                                 let outputBlock = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
                                 let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
@@ -244,17 +261,21 @@ func convolutionBackward(
                                 }
                                 if needsWeight {
                                     for (slot, n) in samples.enumerated() {
-                                        geometry.imageToColumns(x.baseAddress! + n * imageSize, columns, rowLength: rowLength, columnOffset: slot * positions)
+                                        geometry.imageToColumns(
+                                            x.baseAddress! + n * imageSize, columns, rowLength: rowLength, columnOffset: slot * positions)
                                     }
-                                    gemm(transposeA: false, transposeB: true, m: outChannels, n: patch, k: rowLength,
-                                         a: outputBlock, lda: rowLength, b: columns, ldb: rowLength,
-                                         beta: 1, c: dw.baseAddress! + chunk * outChannels * patch, ldc: patch)
+                                    gemm(
+                                        transposeA: false, transposeB: true, m: outChannels, n: patch, k: rowLength,
+                                        a: outputBlock, lda: rowLength, b: columns, ldb: rowLength,
+                                        beta: 1, c: dw.baseAddress! + chunk * outChannels * patch, ldc: patch)
                                 }
                                 if needsInput {
-                                    gemm(transposeA: true, transposeB: false, m: patch, n: rowLength, k: outChannels,
-                                         a: w.baseAddress!, lda: patch, b: outputBlock, ldb: rowLength, c: columns, ldc: rowLength)
+                                    gemm(
+                                        transposeA: true, transposeB: false, m: patch, n: rowLength, k: outChannels,
+                                        a: w.baseAddress!, lda: patch, b: outputBlock, ldb: rowLength, c: columns, ldc: rowLength)
                                     for (slot, n) in samples.enumerated() {
-                                        geometry.columnsToImage(columns, dx.baseAddress! + n * imageSize, rowLength: rowLength, columnOffset: slot * positions)
+                                        geometry.columnsToImage(
+                                            columns, dx.baseAddress! + n * imageSize, rowLength: rowLength, columnOffset: slot * positions)
                                     }
                                 }
                             }
@@ -290,8 +311,12 @@ extension Tensor {
     /// `[N, Cout, (H − 1)·s − 2p + KH + outputPadding, (W − 1)·s − 2p + KW + outputPadding]`.
     public func convTranspose2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) -> Tensor {
         precondition(rank == 4, "convTranspose2d: input must be [N, C, H, W], got \(shape)")
-        precondition(weight.rank == 4 && weight.shape[0] == shape[1], "convTranspose2d: weight \(weight.shape) does not match input \(shape) (expects [\(shape[1]), Cout, KH, KW])")
-        precondition(stride >= 1 && padding >= 0 && outputPadding >= 0 && outputPadding < stride, "convTranspose2d: needs stride ≥ 1, padding ≥ 0, 0 ≤ outputPadding < stride (got \(stride), \(padding), \(outputPadding))")
+        precondition(
+            weight.rank == 4 && weight.shape[0] == shape[1],
+            "convTranspose2d: weight \(weight.shape) does not match input \(shape) (expects [\(shape[1]), Cout, KH, KW])")
+        precondition(
+            stride >= 1 && padding >= 0 && outputPadding >= 0 && outputPadding < stride,
+            "convTranspose2d: needs stride ≥ 1, padding ≥ 0, 0 ≤ outputPadding < stride (got \(stride), \(padding), \(outputPadding))")
         let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let outChannels = weight.shape[1]
         if let bias { precondition(bias.shape == [outChannels], "convTranspose2d: bias \(bias.shape) must be [\(outChannels)]") }
@@ -307,35 +332,40 @@ extension Tensor {
         let patch = geometry.patchSize
         let imageSize = outChannels * outHeight * outWidth
         let forwardChunks = sampleChunkCount(batch)
-        let value = Tensor(shape: [batch, outChannels, outHeight, outWidth], unsafeUninitialized: { out in
-            out.update(repeating: 0)
-            scalars.withUnsafeBufferPointer { x in
-                weight.scalars.withUnsafeBufferPointer { w in
-                    forEachSampleBlock(count: batch, chunks: forwardChunks, floatsPerSample: patch * positions + inChannels * positions) { _, samples in
-                        let rowLength = samples.count * positions
-                        let inputBlock = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * rowLength)
-                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
-                        defer { inputBlock.deallocate(); columns.deallocate() }
-                        gatherChannelMajor(x.baseAddress!, inputBlock, samples: samples, channels: inChannels, positions: positions)
-                        gemm(transposeA: true, transposeB: false, m: patch, n: rowLength, k: inChannels,
-                             a: w.baseAddress!, lda: patch, b: inputBlock, ldb: rowLength, c: columns, ldc: rowLength)
-                        for (slot, n) in samples.enumerated() {
-                            geometry.columnsToImage(columns, out.baseAddress! + n * imageSize, rowLength: rowLength, columnOffset: slot * positions)
+        let value = Tensor(
+            shape: [batch, outChannels, outHeight, outWidth],
+            unsafeUninitialized: { out in
+                out.update(repeating: 0)
+                scalars.withUnsafeBufferPointer { x in
+                    weight.scalars.withUnsafeBufferPointer { w in
+                        forEachSampleBlock(count: batch, chunks: forwardChunks, floatsPerSample: patch * positions + inChannels * positions) {
+                            _, samples in
+                            let rowLength = samples.count * positions
+                            let inputBlock = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * rowLength)
+                            let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
+                            defer { inputBlock.deallocate(); columns.deallocate() }
+                            gatherChannelMajor(x.baseAddress!, inputBlock, samples: samples, channels: inChannels, positions: positions)
+                            gemm(
+                                transposeA: true, transposeB: false, m: patch, n: rowLength, k: inChannels,
+                                a: w.baseAddress!, lda: patch, b: inputBlock, ldb: rowLength, c: columns, ldc: rowLength)
+                            for (slot, n) in samples.enumerated() {
+                                geometry.columnsToImage(
+                                    columns, out.baseAddress! + n * imageSize, rowLength: rowLength, columnOffset: slot * positions)
+                            }
                         }
                     }
                 }
-            }
-            if let bias {
-                let planeSize = outHeight * outWidth
-                for n in 0..<batch {
-                    for c in 0..<outChannels {
-                        let plane = out.baseAddress! + (n * outChannels + c) * planeSize
-                        let b = bias.scalars[c]
-                        for p in 0..<planeSize { plane[p] += b }
+                if let bias {
+                    let planeSize = outHeight * outWidth
+                    for n in 0..<batch {
+                        for c in 0..<outChannels {
+                            let plane = out.baseAddress! + (n * outChannels + c) * planeSize
+                            let b = bias.scalars[c]
+                            for p in 0..<planeSize { plane[p] += b }
+                        }
                     }
                 }
-            }
-        })
+            })
         let (input, kernel) = (detached(), weight.detached())
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return recordOperation(value, inputs: inputs) { g, needs in
@@ -349,24 +379,29 @@ extension Tensor {
                     input.scalars.withUnsafeBufferPointer { x in
                         kernel.scalars.withUnsafeBufferPointer { w in
                             g.scalars.withUnsafeBufferPointer { gs in
-                                forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: patch * positions + 2 * inChannels * positions) { chunk, samples in
+                                forEachSampleBlock(count: batch, chunks: chunkCount, floatsPerSample: patch * positions + 2 * inChannels * positions)
+                                { chunk, samples in
                                     let rowLength = samples.count * positions
                                     let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * rowLength)
                                     let block = UnsafeMutablePointer<Float>.allocate(capacity: inChannels * rowLength)
                                     defer { columns.deallocate(); block.deallocate() }
                                     for (slot, n) in samples.enumerated() {
-                                        geometry.imageToColumns(gs.baseAddress! + n * imageSize, columns, rowLength: rowLength, columnOffset: slot * positions)
+                                        geometry.imageToColumns(
+                                            gs.baseAddress! + n * imageSize, columns, rowLength: rowLength, columnOffset: slot * positions)
                                     }
                                     if needs[0] {
-                                        gemm(transposeA: false, transposeB: false, m: inChannels, n: rowLength, k: patch,
-                                             a: w.baseAddress!, lda: patch, b: columns, ldb: rowLength, c: block, ldc: rowLength)
-                                        scatterChannelMajor(block, dx.baseAddress!, samples: samples, channels: inChannels, positions: positions, bias: nil)
+                                        gemm(
+                                            transposeA: false, transposeB: false, m: inChannels, n: rowLength, k: patch,
+                                            a: w.baseAddress!, lda: patch, b: columns, ldb: rowLength, c: block, ldc: rowLength)
+                                        scatterChannelMajor(
+                                            block, dx.baseAddress!, samples: samples, channels: inChannels, positions: positions, bias: nil)
                                     }
                                     if needs[1] {
                                         gatherChannelMajor(x.baseAddress!, block, samples: samples, channels: inChannels, positions: positions)
-                                        gemm(transposeA: false, transposeB: true, m: inChannels, n: patch, k: rowLength,
-                                             a: block, lda: rowLength, b: columns, ldb: rowLength,
-                                             beta: 1, c: dw.baseAddress! + chunk * inChannels * patch, ldc: patch)
+                                        gemm(
+                                            transposeA: false, transposeB: true, m: inChannels, n: patch, k: rowLength,
+                                            a: block, lda: rowLength, b: columns, ldb: rowLength,
+                                            beta: 1, c: dw.baseAddress! + chunk * inChannels * patch, ldc: patch)
                                     }
                                 }
                             }

@@ -6,11 +6,13 @@ extension Tensor {
     /// Applies `operation` to every element (no tape).
     @inline(__always)
     public func map(_ operation: (Float) -> Float) -> Tensor {
-        Tensor(shape: shape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { x in
-                for i in 0..<out.count { out[i] = operation(x[i]) }
-            }
-        })
+        Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    for i in 0..<out.count { out[i] = operation(x[i]) }
+                }
+            })
     }
 
     /// Adds `other` (same shape) into this tensor, in place and without recording.
@@ -27,13 +29,15 @@ extension Tensor {
     @inline(__always)
     static func zipMap(_ a: Tensor, _ b: Tensor, _ operation: (Float, Float) -> Float) -> Tensor {
         precondition(a.shape == b.shape, "zipMap: shapes \(a.shape) and \(b.shape) differ")
-        return Tensor(shape: a.shape, unsafeUninitialized: { out in
-            a.scalars.withUnsafeBufferPointer { x in
-                b.scalars.withUnsafeBufferPointer { y in
-                    for i in 0..<out.count { out[i] = operation(x[i], y[i]) }
+        return Tensor(
+            shape: a.shape,
+            unsafeUninitialized: { out in
+                a.scalars.withUnsafeBufferPointer { x in
+                    b.scalars.withUnsafeBufferPointer { y in
+                        for i in 0..<out.count { out[i] = operation(x[i], y[i]) }
+                    }
                 }
-            }
-        })
+            })
     }
 }
 
@@ -135,9 +139,11 @@ extension Tensor {
         let shape = broadcastShape(broadcastShape(condition.shape, a.shape, function: "select"), b.shape, function: "select")
         let mask = condition.detached().broadcast(to: shape).map { $0 != 0 ? 1 : 0 }
         let (av, bv) = (a.detached().broadcast(to: shape), b.detached().broadcast(to: shape))
-        let value = Tensor(shape: shape, unsafeUninitialized: { out in
-            for i in 0..<out.count { out[i] = mask.scalars[i] != 0 ? av.scalars[i] : bv.scalars[i] }
-        })
+        let value = Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                for i in 0..<out.count { out[i] = mask.scalars[i] != 0 ? av.scalars[i] : bv.scalars[i] }
+            })
         return recordOperation(value, inputs: [a, b]) { g, needs in
             [
                 needs[0] ? (g * mask).summed(toShape: a.shape) : nil,
@@ -231,10 +237,12 @@ extension Tensor {
         let value = map { x in Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
         let input = detached()
         return recordOperation(value, inputs: [self]) { g, _ in
-            [Tensor.zipMap(g, input) { gradient, x in
-                let s = x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
-                return gradient * s
-            }]
+            [
+                Tensor.zipMap(g, input) { gradient, x in
+                    let s = x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+                    return gradient * s
+                }
+            ]
         }
     }
 

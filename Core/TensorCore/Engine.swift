@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 
 #if canImport(Accelerate)
-import Accelerate
+    import Accelerate
 #else
-import CBLAS
+    import CBLAS
 #endif
 
 /// Process-wide settings of the engine.
@@ -40,7 +40,7 @@ public enum Engine {
 
     static let blasInitialized: Bool = {
         #if !canImport(Accelerate)
-        openblas_set_num_threads(1)
+            openblas_set_num_threads(1)
         #endif
         return true
     }()

@@ -13,16 +13,18 @@ extension Tensor {
             k == otherK,
             "matmul: inner dimensions differ: \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
         let threads = Engine.threadCount
-        let value = Tensor(shape: [m, n], unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { a in
-                other.scalars.withUnsafeBufferPointer { b in
-                    gemm(
-                        transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
-                        a: a.baseAddress!, lda: shape[1], b: b.baseAddress!, ldb: other.shape[1],
-                        c: out.baseAddress!, ldc: n, threads: threads)
+        let value = Tensor(
+            shape: [m, n],
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { a in
+                    other.scalars.withUnsafeBufferPointer { b in
+                        gemm(
+                            transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
+                            a: a.baseAddress!, lda: shape[1], b: b.baseAddress!, ldb: other.shape[1],
+                            c: out.baseAddress!, ldc: n, threads: threads)
+                    }
                 }
-            }
-        })
+            })
         let (a, b) = (detached(), other.detached())
         return recordOperation(value, inputs: [self, other]) { g, needs in
             let gradientA: Tensor? =

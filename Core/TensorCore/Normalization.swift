@@ -25,7 +25,9 @@ extension Tensor {
     /// - Returns: the output and the statistics (for running averages).
     public func batchNormalized(weight: Tensor, bias: Tensor, epsilon: Float) -> (output: Tensor, statistics: BatchStatistics) {
         let (batch, channels, positions) = channelLayout(function: "batchNormalized")
-        precondition(weight.shape == [channels] && bias.shape == [channels], "batchNormalized: weight \(weight.shape) and bias \(bias.shape) must be [\(channels)] for input \(shape)")
+        precondition(
+            weight.shape == [channels] && bias.shape == [channels],
+            "batchNormalized: weight \(weight.shape) and bias \(bias.shape) must be [\(channels)] for input \(shape)")
         let count = batch * positions
         precondition(count > 0, "batchNormalized: empty batch \(shape)")
         var means = [Float](repeating: 0, count: channels)
@@ -59,14 +61,16 @@ extension Tensor {
             }
         }
         let gamma = weight.scalars, beta = bias.scalars
-        let value = Tensor(shape: shape, unsafeUninitialized: { out in
-            for n in 0..<batch {
-                for c in 0..<channels {
-                    let offset = (n * channels + c) * positions
-                    for p in 0..<positions { out[offset + p] = gamma[c] * normalized[offset + p] + beta[c] }
+        let value = Tensor(
+            shape: shape,
+            unsafeUninitialized: { out in
+                for n in 0..<batch {
+                    for c in 0..<channels {
+                        let offset = (n * channels + c) * positions
+                        for p in 0..<positions { out[offset + p] = gamma[c] * normalized[offset + p] + beta[c] }
+                    }
                 }
-            }
-        })
+            })
         let inputShape = shape
         let output = recordOperation(value, inputs: [self, weight, bias]) { g, needs in
             var sumG = [Float](repeating: 0, count: channels)
@@ -83,18 +87,20 @@ extension Tensor {
             var inputGradient: Tensor? = nil
             if needs[0] {
                 let scale = 1 / Float(count)
-                inputGradient = Tensor(shape: inputShape, unsafeUninitialized: { dx in
-                    for n in 0..<batch {
-                        for c in 0..<channels {
-                            let offset = (n * channels + c) * positions
-                            let factor = gamma[c] * inverseStd[c]
-                            let meanG = sumG[c] * scale, meanGX = sumGX[c] * scale
-                            for p in 0..<positions {
-                                dx[offset + p] = factor * (g.scalars[offset + p] - meanG - normalized[offset + p] * meanGX)
+                inputGradient = Tensor(
+                    shape: inputShape,
+                    unsafeUninitialized: { dx in
+                        for n in 0..<batch {
+                            for c in 0..<channels {
+                                let offset = (n * channels + c) * positions
+                                let factor = gamma[c] * inverseStd[c]
+                                let meanG = sumG[c] * scale, meanGX = sumGX[c] * scale
+                                for p in 0..<positions {
+                                    dx[offset + p] = factor * (g.scalars[offset + p] - meanG - normalized[offset + p] * meanGX)
+                                }
                             }
                         }
-                    }
-                })
+                    })
             }
             return [inputGradient, needs[1] ? Tensor([Float](sumGX)) : nil, needs[2] ? Tensor([Float](sumG)) : nil]
         }
@@ -124,9 +130,11 @@ extension Tensor {
         precondition(probability >= 0 && probability < 1, "dropout: probability \(probability) must be in [0, 1)")
         if probability == 0 { return self }
         let keep = 1 / (1 - probability)
-        let mask = Tensor(shape: shape, unsafeUninitialized: { m in
-            for i in m.indices { m[i] = generator.nextUniform() < probability ? 0 : keep }
-        })
+        let mask = Tensor(
+            shape: shape,
+            unsafeUninitialized: { m in
+                for i in m.indices { m[i] = generator.nextUniform() < probability ? 0 : keep }
+            })
         return self * mask
     }
 }

@@ -1,7 +1,9 @@
 extension Tensor {
     private func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, function: StaticString) -> (outH: Int, outW: Int) {
         precondition(rank == 4, "\(function): input must be [N, C, H, W], got \(shape)")
-        precondition(kernelSize >= 1 && stride >= 1 && padding >= 0 && 2 * padding <= kernelSize, "\(function): invalid kernel \(kernelSize), stride \(stride), padding \(padding)")
+        precondition(
+            kernelSize >= 1 && stride >= 1 && padding >= 0 && 2 * padding <= kernelSize,
+            "\(function): invalid kernel \(kernelSize), stride \(stride), padding \(padding)")
         let outH = (shape[2] + 2 * padding - kernelSize) / stride + 1
         let outW = (shape[3] + 2 * padding - kernelSize) / stride + 1
         precondition(outH >= 1 && outW >= 1, "\(function): kernel \(kernelSize) does not fit input \(shape)")
@@ -18,76 +20,82 @@ extension Tensor {
         let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
         let outPlane = outH * outW
         var winners = [Int32](repeating: 0, count: planes * outPlane)
-        let value = Tensor(shape: [shape[0], shape[1], outH, outW], unsafeUninitialized: { out in
-            winners.withUnsafeMutableBufferPointer { best in
-                scalars.withUnsafeBufferPointer { x in
-                    parallelFor(planes, minimumPerChunk: 8) { range in
-                        for plane in range {
-                            let source = x.baseAddress! + plane * height * width
-                            if kernelSize == 2 && stride == 2 && padding == 0 {
-                                // The common 2×2 window: four loads, no bounds checks.
-                                let target = out.baseAddress! + plane * outPlane
-                                let indices = best.baseAddress! + plane * outPlane
-                                for y in 0..<outH {
-                                    let top = source + 2 &* y &* width
-                                    let bottom = top + width
-                                    let rowIndex = Int32(truncatingIfNeeded: 2 &* y &* width)
-                                    let rowWidth = Int32(truncatingIfNeeded: width)
-                                    for xo in 0..<outW {
-                                        // Branch-free selects: the comparisons are data-dependent.
-                                        let column = 2 &* xo
-                                        let first = Int32(truncatingIfNeeded: column) &+ rowIndex
-                                        var bestValue = top[column]
-                                        var bestIndex = first
-                                        let b = top[column &+ 1], c = bottom[column], d = bottom[column &+ 1]
-                                        bestIndex = b > bestValue ? first &+ 1 : bestIndex
-                                        bestValue = b > bestValue ? b : bestValue
-                                        bestIndex = c > bestValue ? first &+ rowWidth : bestIndex
-                                        bestValue = c > bestValue ? c : bestValue
-                                        bestIndex = d > bestValue ? first &+ rowWidth &+ 1 : bestIndex
-                                        bestValue = d > bestValue ? d : bestValue
-                                        target[y &* outW &+ xo] = bestValue
-                                        indices[y &* outW &+ xo] = bestIndex
-                                    }
-                                }
-                                continue
-                            }
-                            for y in 0..<outH {
-                                for xo in 0..<outW {
-                                    var bestValue = -Float.infinity
-                                    var bestIndex = -1
-                                    for i in 0..<kernelSize {
-                                        let sy = y * stride - padding + i
-                                        if sy < 0 || sy >= height { continue }
-                                        for j in 0..<kernelSize {
-                                            let sx = xo * stride - padding + j
-                                            if sx < 0 || sx >= width { continue }
-                                            let candidate = source[sy * width + sx]
-                                            if candidate > bestValue || bestIndex < 0 { bestValue = candidate; bestIndex = sy * width + sx }
+        let value = Tensor(
+            shape: [shape[0], shape[1], outH, outW],
+            unsafeUninitialized: { out in
+                winners.withUnsafeMutableBufferPointer { best in
+                    scalars.withUnsafeBufferPointer { x in
+                        parallelFor(planes, minimumPerChunk: 8) { range in
+                            for plane in range {
+                                let source = x.baseAddress! + plane * height * width
+                                if kernelSize == 2 && stride == 2 && padding == 0 {
+                                    // The common 2×2 window: four loads, no bounds checks.
+                                    let target = out.baseAddress! + plane * outPlane
+                                    let indices = best.baseAddress! + plane * outPlane
+                                    for y in 0..<outH {
+                                        let top = source + 2 &* y &* width
+                                        let bottom = top + width
+                                        let rowIndex = Int32(truncatingIfNeeded: 2 &* y &* width)
+                                        let rowWidth = Int32(truncatingIfNeeded: width)
+                                        for xo in 0..<outW {
+                                            // Branch-free selects: the comparisons are data-dependent.
+                                            let column = 2 &* xo
+                                            let first = Int32(truncatingIfNeeded: column) &+ rowIndex
+                                            var bestValue = top[column]
+                                            var bestIndex = first
+                                            let b = top[column &+ 1], c = bottom[column], d = bottom[column &+ 1]
+                                            bestIndex = b > bestValue ? first &+ 1 : bestIndex
+                                            bestValue = b > bestValue ? b : bestValue
+                                            bestIndex = c > bestValue ? first &+ rowWidth : bestIndex
+                                            bestValue = c > bestValue ? c : bestValue
+                                            bestIndex = d > bestValue ? first &+ rowWidth &+ 1 : bestIndex
+                                            bestValue = d > bestValue ? d : bestValue
+                                            target[y &* outW &+ xo] = bestValue
+                                            indices[y &* outW &+ xo] = bestIndex
                                         }
                                     }
-                                    out[plane * outPlane + y * outW + xo] = bestValue
-                                    best[plane * outPlane + y * outW + xo] = Int32(bestIndex)
+                                    continue
+                                }
+                                for y in 0..<outH {
+                                    for xo in 0..<outW {
+                                        var bestValue = -Float.infinity
+                                        var bestIndex = -1
+                                        for i in 0..<kernelSize {
+                                            let sy = y * stride - padding + i
+                                            if sy < 0 || sy >= height { continue }
+                                            for j in 0..<kernelSize {
+                                                let sx = xo * stride - padding + j
+                                                if sx < 0 || sx >= width { continue }
+                                                let candidate = source[sy * width + sx]
+                                                if candidate > bestValue || bestIndex < 0 { bestValue = candidate; bestIndex = sy * width + sx }
+                                            }
+                                        }
+                                        out[plane * outPlane + y * outW + xo] = bestValue
+                                        best[plane * outPlane + y * outW + xo] = Int32(bestIndex)
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            }
-        })
+            })
         let inputShape = shape
         return recordOperation(value, inputs: [self]) { g, _ in
-            [Tensor(shape: inputShape, unsafeUninitialized: { dx in
-                dx.update(repeating: 0)
-                parallelFor(planes, minimumPerChunk: 8) { range in
-                    for plane in range {
-                        let target = dx.baseAddress! + plane * height * width
-                        for k in 0..<outPlane {
-                            target[Int(winners[plane * outPlane + k])] += g.scalars[plane * outPlane + k]
+            [
+                Tensor(
+                    shape: inputShape,
+                    unsafeUninitialized: { dx in
+                        dx.update(repeating: 0)
+                        parallelFor(planes, minimumPerChunk: 8) { range in
+                            for plane in range {
+                                let target = dx.baseAddress! + plane * height * width
+                                for k in 0..<outPlane {
+                                    target[Int(winners[plane * outPlane + k])] += g.scalars[plane * outPlane + k]
+                                }
+                            }
                         }
-                    }
-                }
-            })]
+                    })
+            ]
         }
     }
 
@@ -117,28 +125,34 @@ extension Tensor {
                 }
             }
         }
-        let value = Tensor(shape: [shape[0], shape[1], outH, outW], unsafeUninitialized: { out in
-            out.update(repeating: 0)
-            scalars.withUnsafeBufferPointer { x in
-                for plane in 0..<planes {
-                    let source = x.baseAddress! + plane * height * width
-                    let target = out.baseAddress! + plane * outPlane
-                    forEachWindow { o, i in target[o] += source[i] * scale }
-                }
-            }
-        })
-        let inputShape = shape
-        return recordOperation(value, inputs: [self]) { g, _ in
-            [Tensor(shape: inputShape, unsafeUninitialized: { dx in
-                dx.update(repeating: 0)
-                g.scalars.withUnsafeBufferPointer { gs in
+        let value = Tensor(
+            shape: [shape[0], shape[1], outH, outW],
+            unsafeUninitialized: { out in
+                out.update(repeating: 0)
+                scalars.withUnsafeBufferPointer { x in
                     for plane in 0..<planes {
-                        let source = gs.baseAddress! + plane * outPlane
-                        let target = dx.baseAddress! + plane * height * width
-                        forEachWindow { o, i in target[i] += source[o] * scale }
+                        let source = x.baseAddress! + plane * height * width
+                        let target = out.baseAddress! + plane * outPlane
+                        forEachWindow { o, i in target[o] += source[i] * scale }
                     }
                 }
-            })]
+            })
+        let inputShape = shape
+        return recordOperation(value, inputs: [self]) { g, _ in
+            [
+                Tensor(
+                    shape: inputShape,
+                    unsafeUninitialized: { dx in
+                        dx.update(repeating: 0)
+                        g.scalars.withUnsafeBufferPointer { gs in
+                            for plane in 0..<planes {
+                                let source = gs.baseAddress! + plane * outPlane
+                                let target = dx.baseAddress! + plane * height * width
+                                forEachWindow { o, i in target[i] += source[o] * scale }
+                            }
+                        }
+                    })
+            ]
         }
     }
 }

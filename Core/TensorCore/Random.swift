@@ -1,3 +1,5 @@
+import Foundation
+
 /// A seeded, fast pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// Every random choice in the toolkit takes one of these, so a seed reproduces a run.
@@ -48,22 +50,25 @@ public struct SeededGenerator: RandomNumberGenerator {
     public mutating func split() -> SeededGenerator { SeededGenerator(seed: next()) }
 }
 
-import Foundation
 @usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }
 @usableFromInline func _cos(_ x: Double) -> Double { Foundation.cos(x) }
 
 extension Tensor {
     /// Uniform samples in `[low, high)`.
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, generator: inout SeededGenerator) -> Tensor {
-        Tensor(shape: shape, unsafeUninitialized: { buffer in
-            for i in buffer.indices { buffer[i] = low + (high - low) * generator.nextUniform() }
-        })
+        Tensor(
+            shape: shape,
+            unsafeUninitialized: { buffer in
+                for i in buffer.indices { buffer[i] = low + (high - low) * generator.nextUniform() }
+            })
     }
 
     /// Normal samples with the given mean and standard deviation.
     public static func normal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, generator: inout SeededGenerator) -> Tensor {
-        Tensor(shape: shape, unsafeUninitialized: { buffer in
-            for i in buffer.indices { buffer[i] = mean + standardDeviation * generator.nextNormal() }
-        })
+        Tensor(
+            shape: shape,
+            unsafeUninitialized: { buffer in
+                for i in buffer.indices { buffer[i] = mean + standardDeviation * generator.nextNormal() }
+            })
     }
 }

@@ -100,8 +100,7 @@ public enum SafeTensors {
     /// Reads every tensor of a safetensors file together with its header metadata.
     ///
     /// - Throws: ``CheckpointError`` if the file is missing, unreadable, truncated or malformed.
-    public static func readWithMetadata(from url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String])
-    {
+    public static func readWithMetadata(from url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         try decodeWithMetadata(readFile(url))
     }
 
@@ -846,8 +845,7 @@ extension SafeTensors {
             let start = position
             func digits() -> Int {
                 let first = position
-                while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9")
-                {
+                while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
                     position += 1
                 }
                 return position - first
@@ -865,8 +863,7 @@ extension SafeTensors {
             }
             if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
                 position += 1
-                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")
-                {
+                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
                     position += 1
                 }
                 guard digits() > 0 else { throw error("invalid number") }

@@ -42,17 +42,19 @@ extension Tensor {
         let checked = broadcastShape(shape, targetShape, function: "broadcast(to:)")
         precondition(checked == targetShape, "broadcast(to:): shape \(shape) cannot be broadcast to \(targetShape)")
         let walk = StridedWalk(shape: targetShape, strides: [Tensor.strides(of: targetShape), broadcastStrides(of: shape, to: targetShape)])
-        let value = Tensor(shape: targetShape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { x in
-                walk.forEachRun { offsets, length, strides in
-                    var o = offsets[0], i = offsets[1]
-                    for _ in 0..<length {
-                        out[o] = x[i]
-                        o += strides[0]; i += strides[1]
+        let value = Tensor(
+            shape: targetShape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    walk.forEachRun { offsets, length, strides in
+                        var o = offsets[0], i = offsets[1]
+                        for _ in 0..<length {
+                            out[o] = x[i]
+                            o += strides[0]; i += strides[1]
+                        }
                     }
                 }
-            }
-        })
+            })
         let original = shape
         return recordOperation(value, inputs: [self]) { g, _ in [g.summed(toShape: original)] }
     }
@@ -64,17 +66,19 @@ extension Tensor {
         let newShape = axes.map { shape[$0] }
         let sourceStrides = Tensor.strides(of: shape)
         let walk = StridedWalk(shape: newShape, strides: [Tensor.strides(of: newShape), axes.map { sourceStrides[$0] }])
-        let value = Tensor(shape: newShape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { x in
-                walk.forEachRun { offsets, length, strides in
-                    var o = offsets[0], i = offsets[1]
-                    for _ in 0..<length {
-                        out[o] = x[i]
-                        o += strides[0]; i += strides[1]
+        let value = Tensor(
+            shape: newShape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    walk.forEachRun { offsets, length, strides in
+                        var o = offsets[0], i = offsets[1]
+                        for _ in 0..<length {
+                            out[o] = x[i]
+                            o += strides[0]; i += strides[1]
+                        }
                     }
                 }
-            }
-        })
+            })
         var inverse = [Int](repeating: 0, count: rank)
         for (position, axis) in axes.enumerated() { inverse[axis] = position }
         return recordOperation(value, inputs: [self]) { g, _ in [g.permuted(inverse)] }
@@ -101,14 +105,16 @@ extension Tensor {
         var newShape = shape
         newShape[axis] = range.count
         let run = range.count * inner
-        let value = Tensor(shape: newShape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { x in
-                for o in 0..<outer {
-                    let source = x.baseAddress! + (o * shape[axis] + range.lowerBound) * inner
-                    (out.baseAddress! + o * run).update(from: source, count: run)
+        let value = Tensor(
+            shape: newShape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    for o in 0..<outer {
+                        let source = x.baseAddress! + (o * shape[axis] + range.lowerBound) * inner
+                        (out.baseAddress! + o * run).update(from: source, count: run)
+                    }
                 }
-            }
-        })
+            })
         let original = shape
         return recordOperation(value, inputs: [self]) { g, _ in
             var full = Tensor.zeros(original)
@@ -140,18 +146,20 @@ extension Tensor {
         let total = extents.reduce(0, +)
         var newShape = first.shape
         newShape[axis] = total
-        let value = Tensor(shape: newShape, unsafeUninitialized: { out in
-            var start = 0
-            for tensor in tensors {
-                let run = tensor.shape[axis] * inner
-                tensor.scalars.withUnsafeBufferPointer { x in
-                    for o in 0..<outer {
-                        (out.baseAddress! + o * total * inner + start * inner).update(from: x.baseAddress! + o * run, count: run)
+        let value = Tensor(
+            shape: newShape,
+            unsafeUninitialized: { out in
+                var start = 0
+                for tensor in tensors {
+                    let run = tensor.shape[axis] * inner
+                    tensor.scalars.withUnsafeBufferPointer { x in
+                        for o in 0..<outer {
+                            (out.baseAddress! + o * total * inner + start * inner).update(from: x.baseAddress! + o * run, count: run)
+                        }
                     }
+                    start += tensor.shape[axis]
                 }
-                start += tensor.shape[axis]
-            }
-        })
+            })
         return recordOperation(value, inputs: tensors) { g, needs in
             var start = 0
             return extents.enumerated().map { slot, extent in
@@ -178,16 +186,18 @@ extension Tensor {
         let inner = shape[(axis + 1)...].reduce(1, *)
         var newShape = shape
         newShape[axis] = indices.count
-        let value = Tensor(shape: newShape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { x in
-                for o in 0..<outer {
-                    for (position, index) in indices.enumerated() {
-                        (out.baseAddress! + (o * indices.count + position) * inner)
-                            .update(from: x.baseAddress! + (o * extent + index) * inner, count: inner)
+        let value = Tensor(
+            shape: newShape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    for o in 0..<outer {
+                        for (position, index) in indices.enumerated() {
+                            (out.baseAddress! + (o * indices.count + position) * inner)
+                                .update(from: x.baseAddress! + (o * extent + index) * inner, count: inner)
+                        }
                     }
                 }
-            }
-        })
+            })
         let original = shape
         return recordOperation(value, inputs: [self]) { g, _ in
             var full = Tensor.zeros(original)
@@ -237,11 +247,13 @@ extension Tensor {
             }
             offsets[flat] = offset
         }
-        let value = Tensor(shape: indexShape, unsafeUninitialized: { out in
-            scalars.withUnsafeBufferPointer { x in
-                for i in 0..<out.count { out[i] = x[offsets[i]] }
-            }
-        })
+        let value = Tensor(
+            shape: indexShape,
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    for i in 0..<out.count { out[i] = x[offsets[i]] }
+                }
+            })
         let original = shape
         return recordOperation(value, inputs: [self]) { g, _ in
             var full = Tensor.zeros(original)

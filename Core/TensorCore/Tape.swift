@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a tracked tensor sits on a tape: the tape's identity and the node's index.
@@ -114,7 +114,9 @@ public final class Tape {
             let needs = nodeParents.map { $0 >= 0 && leadsToWanted[$0] }
             guard needs.contains(true) else { continue }
             let inputGradients = rule(gradient, needs)
-            precondition(inputGradients.count == nodeParents.count, "Tape: backward rule returned \(inputGradients.count) gradients for \(nodeParents.count) inputs")
+            precondition(
+                inputGradients.count == nodeParents.count,
+                "Tape: backward rule returned \(inputGradients.count) gradients for \(nodeParents.count) inputs")
             for (slot, parent) in nodeParents.enumerated() where needs[slot] {
                 guard let contribution = inputGradients[slot] else { continue }
                 precondition(
@@ -195,9 +197,9 @@ final class TapeStack {
         var key = pthread_key_t()
         let status = pthread_key_create(&key) { pointer in
             #if canImport(Darwin)
-            Unmanaged<TapeStack>.fromOpaque(pointer).release()
+                Unmanaged<TapeStack>.fromOpaque(pointer).release()
             #else
-            if let pointer { Unmanaged<TapeStack>.fromOpaque(pointer).release() }
+                if let pointer { Unmanaged<TapeStack>.fromOpaque(pointer).release() }
             #endif
         }
         precondition(status == 0, "TapeStack: pthread_key_create failed with \(status)")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense, row-major array of `Float` values with a shape, and an optional node on the
 /// active gradient tape.
 ///
@@ -47,7 +49,7 @@ public struct Tensor {
     /// Creates a tensor whose elements are filled in place by `body`, without zero-filling first.
     ///
     /// `body` receives a buffer of `shape.reduce(1, *)` elements and must initialise all of them.
-    
+
     public init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Float>) -> Void) {
         let count = shape.reduce(1, *)
         self.shape = shape
@@ -110,7 +112,7 @@ public struct Tensor {
     }
 
     /// Normalises a possibly negative axis (`-1` is the last axis) and checks it is in range.
-    
+
     public func normalizedAxis(_ axis: Int, function: StaticString = #function) -> Int {
         let resolved = axis < 0 ? axis + rank : axis
         precondition(resolved >= 0 && resolved < rank, "\(function): axis \(axis) out of range for shape \(shape)")
@@ -125,11 +127,9 @@ extension Tensor: CustomStringConvertible {
     }
 }
 
-import Foundation
-
 extension Tensor {
     /// Strides (in elements) of a row-major layout of `shape`.
-    
+
     public static func strides(of shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var running = 1

@@ -44,7 +44,9 @@ struct LeNetDemo: ParsableCommand {
         let validation = mnist.train.subset(order.prefix(validationCount), name: "mnist-validation")
         var training = mnist.train.subset(order.dropFirst(validationCount), name: "mnist-train")
         if limit > 0 { training = training.subset(0..<min(limit, training.count)) }
-        print("LeNet on MNIST: \(training.count) training, \(validation.count) validation, \(mnist.test.count) test images; \(Engine.threadCount) threads")
+        print(
+            "LeNet on MNIST: \(training.count) training, \(validation.count) validation, \(mnist.test.count) test images; \(Engine.threadCount) threads"
+        )
 
         let model = LeNet(generator: &generator)
         let optimizer = SGD(model.trainableParameters(), learningRate: learningRate, momentum: 0.9, weightDecay: 5e-4)
@@ -65,7 +67,8 @@ struct LeNetDemo: ParsableCommand {
                     crossEntropy(logits: model(images), labels: labels)
                 }
                 guard loss.item.isFinite else {
-                    throw ValidationError("training diverged: loss is \(loss.item) at epoch \(epoch + 1), batch \(batches + 1); lower --learning-rate")
+                    throw ValidationError(
+                        "training diverged: loss is \(loss.item) at epoch \(epoch + 1), batch \(batches + 1); lower --learning-rate")
                 }
                 optimizer.update(gradients)
                 lossTotal += Double(loss.item)
@@ -73,25 +76,31 @@ struct LeNetDemo: ParsableCommand {
             }
             let seconds = Date().timeIntervalSince(epochStart)
             let validationAccuracy = validation.count > 0 ? accuracy(model, validation) : .nan
-            print(String(
-                format: "epoch %d/%d  lr %.4g  loss %.4f  validation accuracy %.2f%%  %.0f images/s",
-                epoch + 1, epochs, optimizer.learningRate, lossTotal / Double(max(batches, 1)), validationAccuracy * 100,
-                Double(training.count) / seconds))
+            print(
+                String(
+                    format: "epoch %d/%d  lr %.4g  loss %.4f  validation accuracy %.2f%%  %.0f images/s",
+                    epoch + 1, epochs, optimizer.learningRate, lossTotal / Double(max(batches, 1)), validationAccuracy * 100,
+                    Double(training.count) / seconds))
         }
         let testAccuracy = accuracy(model, mnist.test)
-        print(String(format: "test accuracy %.2f%% (%d images) after %d epochs, %.0f s", testAccuracy * 100, mnist.test.count, epochs, Date().timeIntervalSince(start)))
+        print(
+            String(
+                format: "test accuracy %.2f%% (%d images) after %d epochs, %.0f s", testAccuracy * 100, mnist.test.count, epochs,
+                Date().timeIntervalSince(start)))
     }
 
     /// Images scaled to [0, 1] as `[B, 1, 28, 28]`, with their labels.
     func batch(_ data: DigitsDataset, _ indices: [Int]) -> (Tensor, [Int]) {
         let size = data.imageElementCount
-        let images = Tensor(shape: [indices.count] + data.imageShape, unsafeUninitialized: { out in
-            for (slot, index) in indices.enumerated() {
-                let pixels = data.image(at: index)
-                var offset = slot * size
-                for pixel in pixels { out[offset] = Float(pixel) / 255; offset += 1 }
-            }
-        })
+        let images = Tensor(
+            shape: [indices.count] + data.imageShape,
+            unsafeUninitialized: { out in
+                for (slot, index) in indices.enumerated() {
+                    let pixels = data.image(at: index)
+                    var offset = slot * size
+                    for pixel in pixels { out[offset] = Float(pixel) / 255; offset += 1 }
+                }
+            })
         return (images, indices.map { data.labels[$0] })
     }
 

@@ -1,6 +1,6 @@
 import NeuralNet
-import Testing
 import TestSupport
+import Testing
 
 /// Finite-difference checks of the losses (their PyTorch values are in TorchGoldenLossTests).
 @Suite("Loss gradients")
@@ -16,7 +16,9 @@ struct LossGradientTests {
     }
 
     @Test func crossEntropyWithEveryLabelIgnoredIsZeroNotNaN() {
-        let (value, gradients) = valueAndGradient(at: [logits]) { crossEntropy(logits: $0[0], labels: [Int](repeating: -1, count: 5), ignoreIndex: -1) }
+        let (value, gradients) = valueAndGradient(at: [logits]) {
+            crossEntropy(logits: $0[0], labels: [Int](repeating: -1, count: 5), ignoreIndex: -1)
+        }
         #expect(value.item == 0)
         #expect(gradients[0].scalars.allSatisfy { $0 == 0 })
     }

@@ -1,7 +1,7 @@
 import Foundation
 import NeuralNet
-import Testing
 import TestSupport
+import Testing
 
 final class TwoLayer: Module, Layer {
     let encoder: Sequential
@@ -29,14 +29,16 @@ struct ModuleTests {
 
     @Test func parameterPathsAreDottedAndInDeclarationOrder() {
         let paths = model().namedParameters().map(\.path)
-        #expect(paths == [
-            "encoder.layers.0.weight", "encoder.layers.0.bias", "encoder.layers.1.weight", "encoder.layers.1.bias",
-            "head.weight", "head.bias", "norms.0.weight", "norms.0.bias", "norms.1.weight", "norms.1.bias", "scale",
-        ])
-        #expect(model().namedBuffers().map(\.path) == [
-            "encoder.layers.1.runningMean", "encoder.layers.1.runningVariance", "norms.0.runningMean",
-            "norms.0.runningVariance", "norms.1.runningMean", "norms.1.runningVariance",
-        ])
+        #expect(
+            paths == [
+                "encoder.layers.0.weight", "encoder.layers.0.bias", "encoder.layers.1.weight", "encoder.layers.1.bias",
+                "head.weight", "head.bias", "norms.0.weight", "norms.0.bias", "norms.1.weight", "norms.1.bias", "scale",
+            ])
+        #expect(
+            model().namedBuffers().map(\.path) == [
+                "encoder.layers.1.runningMean", "encoder.layers.1.runningVariance", "norms.0.runningMean",
+                "norms.0.runningVariance", "norms.1.runningMean", "norms.1.runningVariance",
+            ])
         #expect(model().parameterCount == 4 * 9 + 4 + 4 + 4 + 16 * 3 + 3 + 12 + 1)
     }
 
@@ -44,7 +46,10 @@ struct ModuleTests {
         var generator = SeededGenerator(seed: 2)
         let x = randomTensor([2, 3, 9, 9], seed: 3)
         #expect(Conv2d(inputChannels: 3, outputChannels: 5, kernelSize: 3, stride: 2, padding: 1, generator: &generator)(x).shape == [2, 5, 5, 5])
-        #expect(ConvTranspose2d(inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1, generator: &generator)(x).shape == [2, 2, 18, 18])
+        #expect(
+            ConvTranspose2d(inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1, generator: &generator)(x).shape == [
+                2, 2, 18, 18,
+            ])
         #expect(Linear(inputFeatures: 7, outputFeatures: 4, generator: &generator)(randomTensor([5, 7], seed: 4)).shape == [5, 4])
         #expect(BatchNorm2d(3)(x).shape == x.shape)
         #expect(model()(randomTensor([6, 1, 4, 4], seed: 5)).shape == [6, 3])

@@ -1,7 +1,7 @@
 import Foundation
 import Optimizers
-import Testing
 import TestSupport
+import Testing
 
 /// Optimizer trajectories against PyTorch (Tests/Fixtures/torch/optimizers.json, made by
 /// Scripts/make_optimizer_fixtures.py).
@@ -19,9 +19,13 @@ struct OptimizerTests {
             case number(Float), flag(Bool), pair([Float])
             init(from decoder: Decoder) throws {
                 let container = try decoder.singleValueContainer()
-                if let flag = try? container.decode(Bool.self) { self = .flag(flag) }
-                else if let number = try? container.decode(Float.self) { self = .number(number) }
-                else { self = .pair(try container.decode([Float].self)) }
+                if let flag = try? container.decode(Bool.self) {
+                    self = .flag(flag)
+                } else if let number = try? container.decode(Float.self) {
+                    self = .number(number)
+                } else {
+                    self = .pair(try container.decode([Float].self))
+                }
             }
             var number: Float { if case .number(let n) = self { return n }; return .nan }
             var flag: Bool { if case .flag(let f) = self { return f }; return false }

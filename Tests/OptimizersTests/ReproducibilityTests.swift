@@ -1,6 +1,6 @@
 import Optimizers
-import Testing
 import TestSupport
+import Testing
 
 /// The same seed and thread count give bit-identical training.
 @Suite("Reproducibility", .serialized)

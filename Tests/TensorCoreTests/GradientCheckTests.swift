@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import TensorCore
 
 /// Finite-difference checks of every differentiable primitive.

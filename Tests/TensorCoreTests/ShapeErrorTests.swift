@@ -1,5 +1,5 @@
-import Testing
 import TensorCore
+import Testing
 
 /// Programmer errors stop the process with a message naming the offending shapes
 /// (checked in a child process: Swift Testing exit tests).

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorCore
+import Testing
 
 /// Expects two tensors to have the same shape and elementwise `|a − b| ≤ atol + rtol·|b|`;
 /// failures are reported at the caller's location with the worst element.
@@ -12,7 +12,9 @@ public func expectClose(
         Issue.record("shape \(actual.shape) ≠ expected \(expected.shape) \(message)", sourceLocation: sourceLocation)
         return
     }
-    expectClose(actual.withUnsafeScalars { Array($0) }, expected.withUnsafeScalars { Array($0) }, rtol: rtol, atol: atol, message, sourceLocation: sourceLocation)
+    expectClose(
+        actual.withUnsafeScalars { Array($0) }, expected.withUnsafeScalars { Array($0) }, rtol: rtol, atol: atol, message,
+        sourceLocation: sourceLocation)
 }
 
 /// Expects two arrays to agree elementwise within `atol + rtol·|expected|`.
