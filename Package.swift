@@ -12,7 +12,10 @@ let package = Package(
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Optimizers", targets: ["Optimizers"]),
+        .library(name: "HashingCore", targets: ["HashingCore"]),
         .library(name: "Backbones", targets: ["Backbones"]),
+        .library(name: "SSDH", targets: ["SSDH"]),
+        .library(name: "MethodCatalog", targets: ["MethodCatalog"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "lenet-demo", targets: ["LeNetDemo"]),
@@ -53,9 +56,15 @@ let package = Package(
         ),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], path: "Core/NeuralNet"),
         .target(name: "Optimizers", dependencies: ["TensorCore", "NeuralNet"], path: "Core/Optimizers"),
+        .target(
+            name: "HashingCore", dependencies: ["NeuralNet", "Optimizers", "Datasets", "Evaluation"], path: "Core/HashingCore"),
 
         // MARK: - Backbones
-        .target(name: "Backbones", dependencies: ["NeuralNet"], path: "Backbones"),
+        .target(name: "Backbones", dependencies: ["NeuralNet", "HashingCore"], path: "Backbones"),
+
+        // MARK: - Methods (one target per paper) and the catalog that lists them
+        .target(name: "SSDH", dependencies: ["HashingCore", "NeuralNet", "Optimizers"], path: "Methods/SSDH", exclude: ["README.md"]),
+        .target(name: "MethodCatalog", dependencies: ["HashingCore", "Backbones", "SSDH"], path: "Methods/MethodCatalog"),
 
         // MARK: - Data
         .target(
@@ -98,6 +107,9 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], path: "Tests/NeuralNetTests"),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NeuralNet", "TestSupport"], path: "Tests/OptimizersTests"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], path: "Tests/DatasetsTests"),
+        .testTarget(name: "HashingCoreTests", dependencies: ["HashingCore", "TestSupport"], path: "Tests/HashingCoreTests"),
+        .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "TestSupport"], path: "Tests/BackbonesTests"),
+        .testTarget(name: "SSDHTests", dependencies: ["SSDH", "MethodCatalog", "TestSupport"], path: "Tests/SSDHTests"),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], path: "Tests/EvaluationTests"),
     ],
     swiftLanguageModes: languageModes

@@ -1,3 +1,4 @@
+import HashingCore
 import NeuralNet
 
 /// The LeNet of Caffe's MNIST example, used by the SSDH and DSBN papers for digits:
@@ -5,7 +6,7 @@ import NeuralNet
 ///
 /// **Shape**: input `[N, 1, 28, 28]` (or any size ≥ 16×16: 16×16 gives 50·1·1 features) →
 /// features `[N, 500]`; ``classifier`` maps them to `[N, classCount]`.
-public final class LeNet: Module, Layer {
+public final class LeNet: Module, Layer, Backbone {
     public let conv1: Conv2d
     public let conv2: Conv2d
     public let fc1: Linear
@@ -36,6 +37,12 @@ public final class LeNet: Module, Layer {
                 generator: &generator)
         }
     }
+
+    public var featureCount: Int { fc1.outputFeatures }
+    public var inputShape: [Int] { [conv1.weight.shape[1], inputSize, inputSize] }
+
+    /// The features (after the ReLU of fc1); LeNet has no batch norm, so the domain is ignored.
+    public func features(_ images: Tensor, domain: Domain) -> Tensor { features(images) }
 
     /// The 500-dimensional features (after the ReLU of fc1).
     public func features(_ input: Tensor) -> Tensor {

@@ -1,0 +1,27 @@
+import HashingCore
+import NeuralNet
+
+/// The built-in backbones, by name.
+public enum BackboneCatalog {
+    public static let registrations: [BackboneRegistration] = [
+        BackboneRegistration(name: "lenet", summary: "Caffe LeNet (conv 20, conv 50, fc 500) for 28×28 or 16×16 digits; no batch norm") {
+            shape, _, generator in
+            guard shape.count == 3, shape[1] == shape[2], shape[1] >= 16 else {
+                throw RegistryError.unsupportedInput(backbone: "lenet", inputShape: shape, reason: "needs square images of at least 16×16")
+            }
+            return LeNet(inputSize: shape[1], inputChannels: shape[0], classCount: nil, generator: &generator)
+        },
+        BackboneRegistration(name: "digits-convnet", summary: "DupGAN 4-conv digits encoder (64-128-256-512, batch norm, LeakyReLU) for 28×28/32×32") {
+            shape, domains, generator in try DigitsConvNet(inputShape: shape, domainCount: domains, generator: &generator)
+        },
+        BackboneRegistration(name: "small-vgg", summary: "small VGG (64-64-128-128-256 convs, batch norm, fc 512) for 32×32 colour images") {
+            shape, domains, generator in try SmallVGG(inputShape: shape, domainCount: domains, generator: &generator)
+        },
+    ]
+
+    /// A registry of the built-in backbones.
+    public static func registry() -> BackboneRegistry {
+        // The names above are distinct by construction.
+        try! BackboneRegistry(registrations)
+    }
+}

@@ -1,0 +1,58 @@
+import NeuralNet
+
+/// The activation after a hash layer's linear map.
+public enum HashActivation: String, Codable, Sendable {
+    /// Outputs in (0, 1); bits by `> 0.5` (SSDH's latent layer).
+    case sigmoid
+    /// Outputs in (−1, 1); bits by sign.
+    case tanh
+    /// Unbounded outputs; bits by sign (DCWH bounds them with a loss term instead).
+    case identity
+}
+
+/// A fully connected hash layer: `h = activation(features · Wᵀ + b)`.
+///
+/// **Shape**: `[N, featureCount]` → `[N, bitCount]`.
+public final class LinearHashLayer: Module, HashLayer {
+    public let linear: Linear
+    public let activation: HashActivation
+
+    /// - Parameter weightStandardDeviation: weights ~ N(0, σ²) and zero bias when given (SSDH
+    ///   uses 0.01); PyTorch's default initialisation otherwise.
+    public init(featureCount: Int, bitCount: Int, activation: HashActivation, weightStandardDeviation: Float? = nil, generator: inout SeededGenerator) {
+        precondition(bitCount > 0, "LinearHashLayer: bitCount must be positive, got \(bitCount)")
+        if let weightStandardDeviation {
+            linear = Linear(
+                inputFeatures: featureCount, outputFeatures: bitCount,
+                weightInitializer: .normal(mean: 0, standardDeviation: weightStandardDeviation), biasInitializer: .constant(0),
+                generator: &generator)
+        } else {
+            linear = Linear(inputFeatures: featureCount, outputFeatures: bitCount, generator: &generator)
+        }
+        self.activation = activation
+    }
+
+    public var bitCount: Int { linear.outputFeatures }
+
+    /// The binarisation matching this layer's activation.
+    public var binarization: Binarization { activation == .sigmoid ? .greaterThanHalf : .nonNegative }
+
+    public func callAsFunction(_ features: Tensor) -> Tensor {
+        let z = linear(features)
+        switch activation {
+        case .sigmoid: return z.sigmoid()
+        case .tanh: return z.tanh()
+        case .identity: return z
+        }
+    }
+}
+
+extension Module {
+    /// Runs `body` in evaluation mode without recording gradients, then restores the mode.
+    public func inferenceMode<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let wasTraining = isTraining
+        train(false)
+        defer { train(wasTraining) }
+        return try withoutGradient(body)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import NeuralNet
+
+/// A method's configuration: `Codable` with a default for every field, and a check of its
+/// values. The registry overlays a user's JSON on the defaults, so users name only what they
+/// change, and rejects keys the configuration does not have.
+public protocol MethodConfiguration: Codable {
+    /// The configuration with every field at its default.
+    init()
+    /// Throws ``RegistryError/invalidConfiguration(method:reason:)`` for out-of-range values.
+    func validate() throws
+}
+
+/// What every method is built from, whatever its configuration: the problem's shape and the
+/// backbone to use (methods never import the Backbones target: the catalog hands them one).
+public struct MethodContext {
+    /// Code length in bits.
+    public var bitCount: Int
+    /// Number of classes in the labelled data.
+    public var classCount: Int
+    /// The image shape `[C, H, W]` the method will see.
+    public var inputShape: [Int]
+    /// The backbone to build.
+    public var backbone: BackboneRegistration
+    /// Number of domains (1, or 2 for domain adaptation): batch-norm branches per layer.
+    public var domainCount: Int
+    /// Seed for every random choice of the method (initialisation, dropout, …).
+    public var seed: UInt64
+
+    public init(bitCount: Int, classCount: Int, inputShape: [Int], backbone: BackboneRegistration, domainCount: Int = 1, seed: UInt64) {
+        self.bitCount = bitCount
+        self.classCount = classCount
+        self.inputShape = inputShape
+        self.backbone = backbone
+        self.domainCount = domainCount
+        self.seed = seed
+    }
+
+    /// Builds the backbone for this context's input shape and domain count.
+    public func makeBackbone(generator: inout SeededGenerator) throws -> any Backbone {
+        try backbone.make(inputShape: inputShape, domainCount: domainCount, generator: &generator)
+    }
+}
+
+/// Errors from looking up and building methods and backbones; one clear line each.
+public enum RegistryError: Error, CustomStringConvertible, Equatable {
+    case unknownMethod(String, available: [String])
+    case unknownBackbone(String, available: [String])
+    case duplicateName(String)
+    case invalidConfiguration(method: String, reason: String)
+    case unknownConfigurationKey(method: String, key: String, known: [String])
+    case unsupportedInput(backbone: String, inputShape: [Int], reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownMethod(let name, let available):
+            return "unknown method '\(name)'; available: \(available.joined(separator: ", "))"
+        case .unknownBackbone(let name, let available):
+            return "unknown backbone '\(name)'; available: \(available.joined(separator: ", "))"
+        case .duplicateName(let name):
+            return "two registry entries are named '\(name)'"
+        case .invalidConfiguration(let method, let reason):
+            return "invalid configuration for \(method): \(reason)"
+        case .unknownConfigurationKey(let method, let key, let known):
+            return "\(method) has no configuration field '\(key)'; fields: \(known.joined(separator: ", "))"
+        case .unsupportedInput(let backbone, let shape, let reason):
+            return "backbone '\(backbone)' cannot take images of shape \(shape): \(reason)"
+        }
+    }
+}
+
+/// One registered method: a kebab-case name, a one-line summary, its default configuration and
+/// a factory.
+public struct MethodRegistration {
+    public let name: String
+    public let summary: String
+    /// The default configuration as pretty-printed JSON (what `hashing methods` shows).
+    public let defaultConfigurationJSON: () -> String
+    private let factory: (_ json: Data?, _ context: MethodContext) throws -> any HashingMethod
+
+    /// Registers a method with a typed configuration.
+    public init<Configuration: MethodConfiguration>(
+        name: String, summary: String, configuration: Configuration.Type,
+        make: @escaping (Configuration, MethodContext) throws -> any HashingMethod
+    ) {
+        self.name = name
+        self.summary = summary
+        self.defaultConfigurationJSON = { ConfigurationCoding.prettyJSON(Configuration()) }
+        self.factory = { json, context in
+            let configuration: Configuration = try ConfigurationCoding.decode(json, method: name)
+            try configuration.validate()
+            return try make(configuration, context)
+        }
+    }
+
+    /// Builds the method, overlaying `json` (an object with some of the configuration's fields)
+    /// on the defaults.
+    public func make(configuration json: Data? = nil, context: MethodContext) throws -> any HashingMethod {
+        try factory(json, context)
+    }
+}
+
+/// The registered methods, resolved by name.
+public struct MethodRegistry {
+    public let entries: [MethodRegistration]
+
+    public init(_ entries: [MethodRegistration]) throws {
+        var seen = Set<String>()
+        for entry in entries where !seen.insert(entry.name).inserted { throw RegistryError.duplicateName(entry.name) }
+        self.entries = entries
+    }
+
+    public var names: [String] { entries.map(\.name) }
+
+    public func registration(named name: String) throws -> MethodRegistration {
+        guard let entry = entries.first(where: { $0.name == name }) else {
+            throw RegistryError.unknownMethod(name, available: names)
+        }
+        return entry
+    }
+
+    /// Builds the method `name` with `configuration` (JSON, optional) for `context`.
+    public func make(_ name: String, configuration: Data? = nil, context: MethodContext) throws -> any HashingMethod {
+        try registration(named: name).make(configuration: configuration, context: context)
+    }
+}
+
+/// JSON overlay of partial configurations on defaults.
+enum ConfigurationCoding {
+    static func prettyJSON<Value: Encodable>(_ value: Value) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode<Configuration: MethodConfiguration>(_ json: Data?, method: String) throws -> Configuration {
+        guard let json, !json.isEmpty else { return Configuration() }
+        let defaults = try JSONEncoder().encode(Configuration())
+        guard var merged = try JSONSerialization.jsonObject(with: defaults) as? [String: Any] else {
+            throw RegistryError.invalidConfiguration(method: method, reason: "its defaults do not encode as an object")
+        }
+        let overrides: [String: Any]
+        do {
+            guard let object = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+                throw RegistryError.invalidConfiguration(method: method, reason: "the configuration must be a JSON object")
+            }
+            overrides = object
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError.invalidConfiguration(method: method, reason: "the configuration is not valid JSON")
+        }
+        for (key, value) in overrides {
+            guard merged[key] != nil else {
+                throw RegistryError.unknownConfigurationKey(method: method, key: key, known: merged.keys.sorted())
+            }
+            merged[key] = value
+        }
+        do {
+            return try JSONDecoder().decode(Configuration.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw RegistryError.invalidConfiguration(method: method, reason: "field '\(path)' has the wrong type")
+        } catch {
+            throw RegistryError.invalidConfiguration(method: method, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import Backbones
+import HashingCore
+import SSDH
+
+/// The one place that lists every built-in method. A new method is a new target under
+/// Methods/ with a `registration`, added here.
+public enum MethodCatalog {
+    public static let registrations: [MethodRegistration] = [
+        SSDHMethod.registration
+    ]
+
+    /// The registry of built-in methods.
+    public static func registry() -> MethodRegistry {
+        // Names are distinct by construction; a duplicate is a programming error caught by tests.
+        try! MethodRegistry(registrations)
+    }
+
+    /// The registry of built-in backbones.
+    public static func backbones() -> BackboneRegistry { BackboneCatalog.registry() }
+}

@@ -1,0 +1,132 @@
+import HashingCore
+import NeuralNet
+import Optimizers
+
+/// The configuration of ``SSDHMethod``; every field has a default (see the method's README).
+public struct SSDHConfiguration: MethodConfiguration, Equatable {
+    /// Weight α of the classification term E1.
+    public var alpha: Float = 1
+    /// Weight β of the binarisation term E2 (subtracted: E2 is maximised).
+    public var beta: Float = 1
+    /// Weight γ of the balance term E3.
+    public var gamma: Float = 1
+    /// `softmax` (single-label) or `multi-label-hinge` (the paper's multi-label loss).
+    public var classificationLoss: SSDHClassificationLoss.Kind = .softmax
+    /// Exponent p of the multi-label hinge.
+    public var hingeExponent: Float = 2
+    /// β and γ grow linearly from 0 to their values over this many epochs (0 = from the start),
+    /// so the code terms cannot saturate the sigmoids before the classifier learns.
+    public var codeTermRampEpochs: Double = 1
+    /// SGD learning rate of the whole network.
+    public var learningRate: Float = 0.01
+    public var momentum: Float = 0.9
+    /// L2 weight decay λ (the paper's λ‖W‖², applied by the optimizer).
+    public var weightDecay: Float = 5e-4
+    /// Standard deviation of the latent layer's initial weights (paper: 0.01; bias 0).
+    public var latentInitStandardDeviation: Float = 0.01
+
+    public init() {}
+
+    public func validate() throws {
+        func check(_ condition: Bool, _ reason: String) throws {
+            if !condition { throw RegistryError.invalidConfiguration(method: "ssdh", reason: reason) }
+        }
+        try check(alpha >= 0 && beta >= 0 && gamma >= 0, "alpha, beta and gamma must be ≥ 0")
+        try check(alpha > 0, "alpha must be positive: without the classification term nothing is learned")
+        try check(hingeExponent >= 1, "hingeExponent must be ≥ 1")
+        try check(codeTermRampEpochs >= 0, "codeTermRampEpochs must be ≥ 0")
+        try check(learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10)")
+        try check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
+        try check(weightDecay >= 0, "weightDecay must be ≥ 0")
+        try check(latentInitStandardDeviation > 0, "latentInitStandardDeviation must be positive")
+    }
+}
+
+/// The network of SSDH: backbone → latent layer (sigmoid, K units) → classifier.
+public final class SSDHNetwork: Module {
+    public let backbone: any Backbone
+    public let latent: LinearHashLayer
+    public let classifier: Linear
+
+    init(backbone: any Backbone, bitCount: Int, classCount: Int, latentStandardDeviation: Float, generator: inout SeededGenerator) {
+        self.backbone = backbone
+        latent = LinearHashLayer(
+            featureCount: backbone.featureCount, bitCount: bitCount, activation: .sigmoid,
+            weightStandardDeviation: latentStandardDeviation, generator: &generator)
+        classifier = Linear(inputFeatures: bitCount, outputFeatures: classCount, generator: &generator)
+    }
+
+    /// Latent activations `[N, K]` and class scores `[N, classes]`.
+    func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput {
+        let activations = latent(backbone.features(images, domain: domain))
+        return HashingOutput(codes: activations, logits: classifier(activations))
+    }
+}
+
+/// Supervised Semantics-preserving Deep Hashing (Yang, Lin & Chen, TPAMI 2018).
+///
+/// Objective: `α·E1 − β·E2 + γ·E3` (+ λ‖W‖² through weight decay), codes `b = [a > 0.5]` of the
+/// sigmoid latent layer. See Methods/SSDH/README.md.
+public final class SSDHMethod: HashingMethod {
+    public let configuration: SSDHConfiguration
+    public let model: SSDHNetwork
+    public let optimizers: [MethodOptimizer]
+    public var network: Module { model }
+    public var bitCount: Int { model.latent.bitCount }
+    public var binarization: Binarization { .greaterThanHalf }
+
+    public init(configuration: SSDHConfiguration, context: MethodContext) throws {
+        try configuration.validate()
+        guard context.bitCount >= 1 && context.bitCount <= 1024 else {
+            throw RegistryError.invalidConfiguration(method: "ssdh", reason: "bit count \(context.bitCount) is outside 1…1024")
+        }
+        guard context.classCount >= 2 else {
+            throw RegistryError.invalidConfiguration(method: "ssdh", reason: "needs at least 2 classes, got \(context.classCount)")
+        }
+        var generator = SeededGenerator(seed: context.seed)
+        let backbone = try context.makeBackbone(generator: &generator)
+        self.configuration = configuration
+        model = SSDHNetwork(
+            backbone: backbone, bitCount: context.bitCount, classCount: context.classCount,
+            latentStandardDeviation: configuration.latentInitStandardDeviation, generator: &generator)
+        optimizers = [
+            MethodOptimizer(
+                name: "network",
+                optimizer: SGD(
+                    model.trainableParameters(), learningRate: configuration.learningRate, momentum: configuration.momentum,
+                    weightDecay: configuration.weightDecay))
+        ]
+    }
+
+    /// The loss terms at a point of training (the code terms ramp in).
+    public func losses(progress: TrainingProgress) -> [any HashingLoss] {
+        let ramp = configuration.codeTermRampEpochs > 0 ? min(1, progress.epochsCompleted / configuration.codeTermRampEpochs) : 1
+        return [
+            SSDHClassificationLoss(kind: configuration.classificationLoss, weight: configuration.alpha, hingeExponent: configuration.hingeExponent),
+            SSDHBinarizationLoss(weight: configuration.beta * Float(ramp)),
+            SSDHBalanceLoss(weight: configuration.gamma * Float(ramp)),
+        ]
+    }
+
+    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> [(name: String, value: Float)] {
+        guard let labels = batch.source.labels else { throw TrainingError.invalidData("ssdh needs labelled images") }
+        let losses = losses(progress: progress)
+        return try optimizeJointly(progress: progress) {
+            let output = model(batch.source.images, domain: batch.source.domain)
+            return losses.flatMap { $0.terms(for: output, labels: labels) }
+        }
+    }
+
+    public func encode(_ images: Tensor, domain: Domain) -> Tensor {
+        model.inferenceMode { model(images, domain: domain).codes }
+    }
+
+    /// The registry entry: `ssdh`.
+    public static let registration = MethodRegistration(
+        name: "ssdh",
+        summary: "SSDH (Yang et al., TPAMI 2018): sigmoid latent layer + classifier; classification − binarization + balance",
+        configuration: SSDHConfiguration.self
+    ) { configuration, context in
+        try SSDHMethod(configuration: configuration, context: context)
+    }
+}

@@ -1,0 +1,39 @@
+import Backbones
+import HashingCore
+import Testing
+import TestSupport
+
+@Suite("Backbones")
+struct BackboneTests {
+    @Test(arguments: [("lenet", [1, 28, 28]), ("lenet", [1, 16, 16]), ("digits-convnet", [3, 32, 32]), ("digits-convnet", [1, 28, 28]), ("small-vgg", [3, 32, 32])])
+    func featuresHaveTheAdvertisedShape(name: String, shape: [Int]) throws {
+        var generator = SeededGenerator(seed: 1)
+        let backbone = try BackboneCatalog.registry().make(name, inputShape: shape, domainCount: 1, generator: &generator)
+        let features = backbone.features(randomTensor([2] + shape, seed: 2), domain: .source)
+        #expect(features.shape == [2, backbone.featureCount])
+        #expect(backbone.inputShape == shape)
+    }
+
+    @Test func unknownNamesAndUnsupportedShapesGiveClearErrors() {
+        var generator = SeededGenerator(seed: 1)
+        let registry = BackboneCatalog.registry()
+        #expect(throws: RegistryError.unknownBackbone("resnet", available: ["lenet", "digits-convnet", "small-vgg"])) {
+            _ = try registry.make("resnet", inputShape: [1, 28, 28], domainCount: 1, generator: &generator)
+        }
+        #expect(throws: RegistryError.self) { _ = try registry.make("digits-convnet", inputShape: [1, 20, 20], domainCount: 1, generator: &generator) }
+        #expect(throws: RegistryError.self) { _ = try registry.make("lenet", inputShape: [1, 8, 8], domainCount: 1, generator: &generator) }
+    }
+
+    @Test func domainSpecificBatchNormKeepsSeparateStatisticsAndSharesConvolutions() throws {
+        var generator = SeededGenerator(seed: 1)
+        let network = try DigitsConvNet(inputShape: [1, 28, 28], domainCount: 2, generator: &generator)
+        let paths = network.namedParameters().map(\.path)
+        #expect(paths.contains("norms.0.branches.0.weight") && paths.contains("norms.0.branches.1.weight"))
+        #expect(paths.filter { $0.hasPrefix("convolutions.0.") } == ["convolutions.0.weight", "convolutions.0.bias"])
+        _ = network.features(randomTensor([4, 1, 28, 28], seed: 3, low: 0, high: 1), domain: .source)
+        _ = network.features(randomTensor([4, 1, 28, 28], seed: 4, low: 2, high: 5), domain: .target)
+        let source = network.norms[0].branches[0].runningMean.value.scalars
+        let target = network.norms[0].branches[1].runningMean.value.scalars
+        #expect(source != target)
+    }
+}
