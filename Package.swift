@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "HashingCore", targets: ["HashingCore"]),
         .library(name: "Backbones", targets: ["Backbones"]),
         .library(name: "SSDH", targets: ["SSDH"]),
+        .library(name: "ClasswiseHashing", targets: ["ClasswiseHashing"]),
         .library(name: "MethodCatalog", targets: ["MethodCatalog"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
@@ -57,14 +58,16 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["TensorCore"], path: "Core/NeuralNet"),
         .target(name: "Optimizers", dependencies: ["TensorCore", "NeuralNet"], path: "Core/Optimizers"),
         .target(
-            name: "HashingCore", dependencies: ["NeuralNet", "Optimizers", "Datasets", "Evaluation"], path: "Core/HashingCore"),
+            name: "HashingCore", dependencies: ["NeuralNet", "Optimizers", "Evaluation"], path: "Core/HashingCore"),
 
         // MARK: - Backbones
         .target(name: "Backbones", dependencies: ["NeuralNet", "HashingCore"], path: "Backbones"),
 
         // MARK: - Methods (one target per paper) and the catalog that lists them
         .target(name: "SSDH", dependencies: ["HashingCore", "NeuralNet", "Optimizers"], path: "Methods/SSDH", exclude: ["README.md"]),
-        .target(name: "MethodCatalog", dependencies: ["HashingCore", "Backbones", "SSDH"], path: "Methods/MethodCatalog"),
+        .target(
+            name: "ClasswiseHashing", dependencies: ["HashingCore"], path: "Methods/ClasswiseHashing", exclude: ["README.md"]),
+        .target(name: "MethodCatalog", dependencies: ["HashingCore", "Backbones", "SSDH", "ClasswiseHashing"], path: "Methods/MethodCatalog"),
 
         // MARK: - Data
         .target(
@@ -109,6 +112,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], path: "Tests/DatasetsTests"),
         .testTarget(name: "HashingCoreTests", dependencies: ["HashingCore", "TestSupport"], path: "Tests/HashingCoreTests"),
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "TestSupport"], path: "Tests/BackbonesTests"),
+        .testTarget(
+            name: "ClasswiseHashingTests", dependencies: ["ClasswiseHashing", "MethodCatalog", "TestSupport"], path: "Tests/ClasswiseHashingTests"),
         .testTarget(name: "SSDHTests", dependencies: ["SSDH", "MethodCatalog", "TestSupport"], path: "Tests/SSDHTests"),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], path: "Tests/EvaluationTests"),
     ],

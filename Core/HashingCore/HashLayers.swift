@@ -56,3 +56,34 @@ extension Module {
         return try withoutGradient(body)
     }
 }
+
+/// Per-class means of rows: `centers[j] = mean of outputs[i] with labels[i] == j`; a class with
+/// no row keeps `fallback[j]` (or zeros).
+///
+/// **Shape**: outputs `[N, K]`, labels `N` → `[classCount, K]`.
+public func classMeans(_ outputs: Tensor, labels: [Int], classCount: Int, fallback: Tensor? = nil) -> Tensor {
+    precondition(outputs.rank == 2 && labels.count == outputs.shape[0], "classMeans: \(labels.count) labels for outputs \(outputs.shape)")
+    let width = outputs.shape[1]
+    var sums = [Double](repeating: 0, count: classCount * width)
+    var counts = [Int](repeating: 0, count: classCount)
+    outputs.withUnsafeScalars { values in
+        for (row, label) in labels.enumerated() {
+            precondition(label >= 0 && label < classCount, "classMeans: label \(label) outside 0..<\(classCount)")
+            counts[label] += 1
+            for k in 0..<width { sums[label * width + k] += Double(values[row * width + k]) }
+        }
+    }
+    let base = fallback?.withUnsafeScalars { Array($0) } ?? [Float](repeating: 0, count: classCount * width)
+    return Tensor(shape: [classCount, width], unsafeUninitialized: { centers in
+        for j in 0..<classCount {
+            for k in 0..<width {
+                centers[j * width + k] = counts[j] > 0 ? Float(sums[j * width + k] / Double(counts[j])) : base[j * width + k]
+            }
+        }
+    })
+}
+
+/// `sgn(x)` with `sgn(0) = +1`, as hashing codes use (a constant: no gradient).
+public func binarySign(_ x: Tensor) -> Tensor {
+    x.detached().map { $0 >= 0 ? 1 : -1 }
+}

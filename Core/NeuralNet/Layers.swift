@@ -160,19 +160,29 @@ public func BatchNorm2d(_ featureCount: Int, epsilon: Float = 1e-5, momentum: Fl
     BatchNorm(featureCount: featureCount, expectedRank: 4, epsilon: epsilon, momentum: momentum)
 }
 
-/// Inverted dropout, active only in training mode; its mask comes from its own seeded generator.
+/// Inverted dropout, active only in training mode.
+///
+/// Each call draws its mask from a generator seeded by `(seed, call number)`; the call count is
+/// a buffer, so a checkpoint restores the exact mask sequence and a resumed run continues as an
+/// uninterrupted one would.
 public final class Dropout: Module, Layer {
     public let probability: Float
-    private var generator: SeededGenerator
+    public let seed: UInt64
+    /// How many masks have been drawn (exact up to 2²⁴ calls).
+    public let calls: Buffer
 
     public init(probability: Float, seed: UInt64) {
         precondition(probability >= 0 && probability < 1, "Dropout: probability \(probability) must be in [0, 1)")
         self.probability = probability
-        self.generator = SeededGenerator(seed: seed)
+        self.seed = seed
+        self.calls = Buffer(Tensor(0))
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return input }
+        let call = UInt64(calls.value.item)
+        calls.value = Tensor(Float(call + 1))
+        var generator = SeededGenerator(seed: seed ^ (call &* 0x9E37_79B9_7F4A_7C15))
         return input.dropout(probability: probability, generator: &generator)
     }
 }

@@ -48,3 +48,25 @@ public func l1Loss(_ prediction: Tensor, _ target: Tensor) -> Tensor {
     precondition(prediction.shape == target.shape, "l1Loss: shapes \(prediction.shape) and \(target.shape) differ")
     return (prediction - target).abs().mean()
 }
+
+/// Squared Euclidean distances between every row of `a` and every row of `b`:
+/// `d[i, j] = ‖aᵢ‖² + ‖bⱼ‖² − 2 aᵢ·bⱼ` (one GEMM; clamped at 0 against rounding).
+///
+/// **Shape**: `a [N, D]`, `b [M, D]` → `[N, M]`.
+public func squaredDistances(_ a: Tensor, _ b: Tensor) -> Tensor {
+    precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "squaredDistances: shapes \(a.shape) and \(b.shape) need [N, D] and [M, D]")
+    let aNorms = a.squared().sum(alongAxes: [1], keepingDimensions: true)  // [N, 1]
+    let bNorms = b.squared().sum(alongAxes: [1]).reshaped([1, b.shape[0]])  // [1, M]
+    return (aNorms + bNorms - 2 * a.matmul(b, transposeOther: true)).relu()
+}
+
+/// Cosine similarity between every row of `a` and every row of `b`:
+/// `c[i, j] = aᵢ·bⱼ / (‖aᵢ‖‖bⱼ‖ + ε)`.
+///
+/// **Shape**: `a [N, D]`, `b [M, D]` → `[N, M]`.
+public func cosineSimilarities(_ a: Tensor, _ b: Tensor, epsilon: Float = 1e-8) -> Tensor {
+    precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "cosineSimilarities: shapes \(a.shape) and \(b.shape) need [N, D] and [M, D]")
+    let aNorms = a.squared().sum(alongAxes: [1], keepingDimensions: true).squareRoot()  // [N, 1]
+    let bNorms = b.squared().sum(alongAxes: [1]).squareRoot().reshaped([1, b.shape[0]])  // [1, M]
+    return a.matmul(b, transposeOther: true) / (aNorms * bNorms + epsilon)
+}

@@ -1,12 +1,15 @@
 import Backbones
 import HashingCore
 import SSDH
+import ClasswiseHashing
 
 /// The one place that lists every built-in method. A new method is a new target under
 /// Methods/ with a `registration`, added here.
 public enum MethodCatalog {
     public static let registrations: [MethodRegistration] = [
-        SSDHMethod.registration
+        SSDHMethod.registration,
+        DCWHMethod.registration,
+        IDCWHMethod.registration,
     ]
 
     /// The registry of built-in methods.

@@ -1,0 +1,95 @@
+import HashingCore
+
+/// The configuration of ``IDCWHMethod``.
+public struct IDCWHConfiguration: MethodConfiguration, Equatable {
+    /// `1/σ²` of the class-wise loss.
+    public var inverseVariance: Float = 1
+    /// γ: weight of the center-similarity loss.
+    public var gamma: Float = 0.1
+    /// β: weight of the quantization loss `‖b − h‖²`.
+    public var beta: Float = 0.01
+    /// Weight of the reference code's bounded-output term (0 disables it).
+    public var boundedOutputWeight: Float = 0.1
+    public var outputBound: Float = 1.1
+    /// Learning rate of the network (paper: 1e-2).
+    public var learningRate: Float = 0.01
+    /// Learning rate of the learnable centers (paper: 5e-3).
+    public var centerLearningRate: Float = 0.005
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+
+    public init() {}
+
+    public func validate() throws {
+        func check(_ condition: Bool, _ reason: String) throws {
+            if !condition { throw RegistryError.invalidConfiguration(method: "idcwh", reason: reason) }
+        }
+        try check(inverseVariance > 0, "inverseVariance must be positive")
+        try check(gamma >= 0 && beta >= 0 && boundedOutputWeight >= 0, "gamma, beta and boundedOutputWeight must be ≥ 0")
+        try check(outputBound > 0, "outputBound must be positive")
+        try check(learningRate > 0 && centerLearningRate > 0, "learning rates must be positive")
+        try check(momentum >= 0 && momentum < 1 && weightDecay >= 0, "momentum must be in [0, 1) and weight decay ≥ 0")
+    }
+}
+
+/// Improved Deep Class-Wise Hashing with centers similarity learning (Zhang & Yan, ICPR 2020).
+///
+/// Loss: `L_clw + γ·L_csl + β·L_quant (+ bounded-output term)`, with learnable centers μ
+/// trained by their own optimizer; codes `sgn(h)`.
+public final class IDCWHMethod: HashingMethod {
+    public let configuration: IDCWHConfiguration
+    public let model: ClasswiseNetwork
+    public let optimizers: [MethodOptimizer]
+    public var network: Module { model }
+    public var bitCount: Int { model.hash.bitCount }
+    public var binarization: Binarization { .nonNegative }
+
+    public init(configuration: IDCWHConfiguration, context: MethodContext) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        let network = try makeClasswiseNetwork(method: "idcwh", context: context, learnableCenters: true)
+        model = network
+        let features = network.trainableParameters().filter { $0 !== network.centers }
+        optimizers = [
+            MethodOptimizer(
+                name: "network",
+                optimizer: SGD(features, learningRate: configuration.learningRate, momentum: configuration.momentum, weightDecay: configuration.weightDecay)),
+            MethodOptimizer(
+                name: "centers",
+                optimizer: SGD([network.centers], learningRate: configuration.centerLearningRate, momentum: configuration.momentum, weightDecay: configuration.weightDecay)),
+        ]
+    }
+
+    /// The named loss terms for a batch of outputs.
+    public func lossTerms(outputs: Tensor, labels: [Int]) -> [LossTerm] {
+        let centers = model.centers.value
+        var terms = [LossTerm("classwise", classwiseLoss(outputs: outputs, centers: centers, labels: labels, inverseVariance: configuration.inverseVariance))]
+        let binary = batchBinaryCenters(outputs: outputs, labels: labels)
+        terms.append(LossTerm("center-similarity", centerSimilarityLoss(binaryCenters: binary.centers, binaryLabels: binary.labels, centers: centers) * configuration.gamma))
+        terms.append(LossTerm("quantization", quantizationLoss(outputs) * configuration.beta))
+        if configuration.boundedOutputWeight > 0 {
+            terms.append(LossTerm("bounded", boundedOutputLoss(outputs, bound: configuration.outputBound) * configuration.boundedOutputWeight))
+        }
+        return terms
+    }
+
+    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> [(name: String, value: Float)] {
+        guard let labels = batch.source.labels else { throw TrainingError.invalidData("idcwh needs labelled images") }
+        return try optimizeJointly(progress: progress) {
+            lossTerms(outputs: model(batch.source.images, domain: batch.source.domain), labels: labels)
+        }
+    }
+
+    public func encode(_ images: Tensor, domain: Domain) -> Tensor {
+        model.inferenceMode { model(images, domain: domain) }
+    }
+
+    /// The registry entry: `idcwh`.
+    public static let registration = MethodRegistration(
+        name: "idcwh",
+        summary: "IDCWH (Zhang & Yan, ICPR 2020): DCWH + learnable centers with center-similarity and quantization losses",
+        configuration: IDCWHConfiguration.self
+    ) { configuration, context in
+        try IDCWHMethod(configuration: configuration, context: context)
+    }
+}

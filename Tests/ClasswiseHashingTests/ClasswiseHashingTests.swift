@@ -1,0 +1,110 @@
+import ClasswiseHashing
+import Foundation
+import HashingCore
+import MethodCatalog
+import Testing
+import TestSupport
+
+func softplus(_ x: Double) -> Double { log(1 + exp(x)) }
+
+/// A 3-class, 4-bit example worked by hand.
+enum HandExample {
+    static let outputs = Tensor(shape: [2, 4], scalars: [1, -1, 0.5, 0, -1, 1, 1, -1])
+    static let labels = [0, 1]
+    static let centers = Tensor(shape: [3, 4], scalars: [1, -1, 1, -1, -1, 1, 1, -1, 1, 1, -1, -1])
+}
+
+func toyImages(count: Int, seed: UInt64) -> (images: Tensor, labels: [Int]) {
+    var generator = SeededGenerator(seed: seed)
+    let labels = (0..<count).map { $0 % 3 }
+    let images = Tensor(shape: [count, 1, 16, 16], unsafeUninitialized: { pixels in
+        for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
+        for (n, label) in labels.enumerated() {
+            for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
+        }
+    })
+    return (images, labels)
+}
+
+func context(bits: Int) throws -> MethodContext {
+    MethodContext(bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: "lenet"), seed: 2)
+}
+
+@Suite("DCWH and IDCWH")
+struct ClasswiseHashingTests {
+    @Test func classwiseLossMatchesHandComputedValue() {
+        // Squared distances: h₁ → (1.25, 9.25, 7.25), h₂ → (8, 0, 8); logits = −½·d.
+        let first = log(1 + exp(-4.0) + exp(-3.0))
+        let second = log(1 + 2 * exp(-4.0))
+        let loss = classwiseLoss(outputs: HandExample.outputs, centers: HandExample.centers, labels: HandExample.labels, inverseVariance: 1)
+        expectClose(loss.item, Float((first + second) / 2))
+        // 1/σ² scales the distances.
+        let sharper = classwiseLoss(outputs: HandExample.outputs, centers: HandExample.centers, labels: HandExample.labels, inverseVariance: 2)
+        expectClose(sharper.item, Float((log(1 + exp(-8.0) + exp(-6.0)) + log(1 + 2 * exp(-8.0))) / 2))
+    }
+
+    @Test func boundedOutputAndQuantizationTerms() {
+        expectClose(boundedOutputLoss(Tensor(shape: [1, 4], scalars: [1.5, -2, 0.3, 0])).item, 1.3)
+        // sgn(h₁) = (1, −1, 1, 1): (0.5)² + 1² = 1.25; h₂ is already binary.
+        expectClose(quantizationLoss(HandExample.outputs).item, 0.625)
+    }
+
+    @Test func batchBinaryCentersAndCenterSimilarityLoss() {
+        let outputs = Tensor(shape: [3, 4], scalars: [1, -1, 0.5, 0, -1, 1, 1, -1, -1, -1, -1, 1])
+        let (binary, labels) = batchBinaryCenters(outputs: outputs, labels: [0, 1, 0])
+        #expect(labels == [0, 1])
+        // Class 0: sgn(sgn(h₁) + sgn(h₃)) = sgn((0, −2, 0, 2)) = (1, −1, 1, 1).
+        #expect(binary.scalars == [1, -1, 1, 1, -1, 1, 1, -1])
+        // θ = ½·4·cos: row 0 → (1, −1, −1), row 1 → (0, 2, 0).
+        let expected = ((softplus(1) - 1 + 2 * softplus(-1)) + (2 * softplus(0) + softplus(2) - 2)) / 2
+        let loss = centerSimilarityLoss(binaryCenters: binary, binaryLabels: labels, centers: HandExample.centers)
+        expectClose(loss.item, Float(expected))
+    }
+
+    @Test func lossGradientsMatchFiniteDifferences() {
+        let labels = HandExample.labels
+        checkGradients(at: [HandExample.outputs, HandExample.centers]) {
+            classwiseLoss(outputs: $0[0], centers: $0[1], labels: labels, inverseVariance: 1)
+        }
+        let binary = Tensor(shape: [2, 4], scalars: [1, -1, 1, 1, -1, 1, 1, -1])
+        checkGradients(at: [HandExample.centers]) { centerSimilarityLoss(binaryCenters: binary, binaryLabels: [0, 1], centers: $0[0]) }
+    }
+
+    @Test func dcwhRecomputesCentersAsClassMeansOnItsSchedule() throws {
+        let method = try #require(try MethodCatalog.registry().make("dcwh", context: context(bits: 4)) as? DCWHMethod)
+        let initial = method.model.centers.value.scalars
+        let outputs = Tensor(shape: [4, 4], scalars: [1, 1, 1, 1, 3, 3, 3, 3, -1, -1, -1, -1, 0, 0, 0, 0])
+        let labels = [0, 0, 1, 1]
+        try method.prepareEpoch(1) { _ in (outputs, labels) }
+        #expect(method.model.centers.value.scalars == initial)  // not an update epoch
+        try method.prepareEpoch(2) { _ in (outputs, labels) }
+        let centers = method.model.centers.value.scalars
+        #expect(Array(centers[0..<8]) == [2, 2, 2, 2, -0.5, -0.5, -0.5, -0.5])
+        #expect(Array(centers[8..<12]) == Array(initial[8..<12]))  // class 2 absent: kept
+        #expect(!method.model.trainableParameters().contains { $0 === method.model.centers })
+    }
+
+    @Test func idcwhTrainsItsCentersWithTheirOwnLearningRate() throws {
+        let method = try #require(try MethodCatalog.registry().make("idcwh", configuration: Data(#"{"centerLearningRate": 0.02}"#.utf8), context: context(bits: 8)) as? IDCWHMethod)
+        #expect(method.optimizers.map(\.name) == ["network", "centers"])
+        #expect(method.optimizers[1].optimizer.parameters.count == 1 && method.optimizers[1].optimizer.parameters[0] === method.model.centers)
+        #expect(method.optimizers[1].baseLearningRate == 0.02 && method.optimizers[0].baseLearningRate == 0.01)
+        #expect(!method.optimizers[0].optimizer.parameters.contains { $0 === method.model.centers })
+    }
+
+    @Test(arguments: ["dcwh", "idcwh"])
+    func fewStepsGiveFiniteDecreasingLossAndCodesOfTheConfiguredWidth(name: String) throws {
+        let method = try MethodCatalog.registry().make(name, context: context(bits: 12))
+        let (images, labels) = toyImages(count: 24, seed: 5)
+        let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
+        var totals: [Float] = []
+        for step in 0..<30 {
+            let terms = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 1, step: step, stepsPerEpoch: 30))
+            #expect(terms.allSatisfy { $0.value.isFinite })
+            totals.append(terms.map(\.value).reduce(0, +))
+        }
+        #expect(totals.suffix(5).reduce(0, +) < totals.prefix(5).reduce(0, +))
+        let codes = method.binarization.bits(method.encode(images, domain: .source))
+        #expect(codes.count == 24 && codes.allSatisfy { $0.count == 12 })
+    }
+}
