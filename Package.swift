@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MethodCatalog", targets: ["MethodCatalog"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .executable(name: "hashing", targets: ["HashingCommand"]),
         .executable(name: "lenet-demo", targets: ["LeNetDemo"]),
         .executable(name: "bench-train", targets: ["BenchTrain"]),
         .executable(name: "bench-search", targets: ["BenchSearch"]),
@@ -81,6 +82,17 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["CHamming"], path: "Evaluation"),
 
         // MARK: - Examples and benchmarks
+        .target(
+            name: "HashingWorkflows", dependencies: ["HashingCore", "MethodCatalog", "Datasets", "Evaluation"],
+            path: "Examples/HashingWorkflows"),
+        .executableTarget(
+            name: "HashingCommand",
+            dependencies: [
+                "HashingWorkflows", "HashingCore", "MethodCatalog", "Datasets", "Evaluation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/hashing"
+        ),
         .executableTarget(
             name: "LeNetDemo",
             dependencies: [
@@ -115,6 +127,7 @@ let package = Package(
         .testTarget(
             name: "ClasswiseHashingTests", dependencies: ["ClasswiseHashing", "MethodCatalog", "TestSupport"], path: "Tests/ClasswiseHashingTests"),
         .testTarget(name: "SSDHTests", dependencies: ["SSDH", "MethodCatalog", "TestSupport"], path: "Tests/SSDHTests"),
+        .testTarget(name: "HashingWorkflowsTests", dependencies: ["HashingWorkflows", "TestSupport"], path: "Tests/HashingWorkflowsTests"),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], path: "Tests/EvaluationTests"),
     ],
     swiftLanguageModes: languageModes

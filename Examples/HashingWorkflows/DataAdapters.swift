@@ -1,0 +1,74 @@
+import Datasets
+import HashingCore
+
+/// Images of a data set at given positions, converted as a ``BatchLoader`` does (scaled to
+/// [0, 1], then the augmentation's deterministic steps).
+public struct DatasetImageSource: ImageSource {
+    public let dataset: DigitsDataset
+    public let indices: [Int]
+    public let augmentation: Augmentation
+    public let providesLabels: Bool
+
+    public init(dataset: DigitsDataset, indices: [Int], augmentation: Augmentation, providesLabels: Bool = true) {
+        self.dataset = dataset
+        self.indices = indices
+        self.augmentation = augmentation.withoutRandomSteps
+        self.providesLabels = providesLabels
+    }
+
+    public var count: Int { indices.count }
+    public var labels: [Int]? { providesLabels ? indices.map { dataset.labels[$0] } : nil }
+
+    public func images(_ range: Range<Int>) -> Tensor {
+        // The indices are valid by construction, so building a loader cannot fail.
+        let loader = try! BatchLoader(
+            dataset: dataset, indices: Array(indices[range]), batchSize: max(range.count, 1), seed: 0, shuffles: false,
+            augmentation: augmentation)
+        return loader.batch(epoch: 0, index: 0).images
+    }
+}
+
+/// The trainer's batches from a ``BatchLoader`` (one domain), or a ``PairedBatchLoader``
+/// (source and target, for domain adaptation).
+public struct LoaderBatches: TrainingBatches {
+    public let source: BatchLoader
+    public let target: BatchLoader?
+
+    public init(source: BatchLoader, target: BatchLoader? = nil) {
+        self.source = source
+        self.target = target
+    }
+
+    public var stepsPerEpoch: Int {
+        guard let target else { return source.batchesPerEpoch }
+        return max(source.batchesPerEpoch, target.batchesPerEpoch)
+    }
+
+    public func batches(epoch: Int) -> AnySequence<TrainingBatch> {
+        guard let target else {
+            return AnySequence(source.batches(epoch: epoch).lazy.map { batch in
+                TrainingBatch(source: DomainBatch(images: batch.images, labels: batch.labels, indices: batch.indices, domain: .source))
+            })
+        }
+        // The pair cycles the shorter domain; its batches are rebuilt deterministically per step.
+        let pair = try! PairedBatchLoader(source: source, target: target)
+        return AnySequence((0..<pair.stepsPerEpoch).lazy.map { step in
+            let paired = pair.step(epoch: epoch, index: step)
+            return TrainingBatch(
+                source: DomainBatch(images: paired.source.images, labels: paired.source.labels, indices: paired.source.indices, domain: .source),
+                target: DomainBatch(
+                    images: paired.target.images, labels: target.providesLabels ? paired.target.labels : nil,
+                    indices: paired.target.indices, domain: .target))
+        })
+    }
+
+    public func trainingImages(of domain: Domain) -> ImageSource? {
+        switch domain {
+        case .source:
+            return DatasetImageSource(dataset: source.dataset, indices: source.indices, augmentation: source.augmentation)
+        case .target:
+            guard let target else { return nil }
+            return DatasetImageSource(dataset: target.dataset, indices: target.indices, augmentation: target.augmentation, providesLabels: target.providesLabels)
+        }
+    }
+}

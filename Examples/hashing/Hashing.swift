@@ -1,0 +1,97 @@
+import ArgumentParser
+import Datasets
+import Evaluation
+import Foundation
+import HashingCore
+import HashingWorkflows
+import MethodCatalog
+
+/// `hashing`: train deep hashing methods, encode images, build and search Hamming indexes, and
+/// evaluate retrieval.
+@main
+struct Hashing: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hashing",
+        abstract: "Deep image hashing: train, encode, index, search, evaluate.",
+        subcommands: [Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Evaluate.self, Demo.self])
+
+    /// Runs a command body, turning toolkit errors into one clear line and exit code 1.
+    static func reportingErrors(_ body: () throws -> Void) throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        do {
+            try body()
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("hashing: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Options shared by commands that resolve data.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data directory (default: $HASHING_DATA, else ./data).") var dataDirectory: String?
+
+    var url: URL { dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? DataDirectory.resolved() }
+}
+
+struct Methods: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the registered methods and backbones.")
+
+    @Flag(help: "Also print each method's default configuration (JSON).") var configuration = false
+
+    func run() throws {
+        print("methods:")
+        for entry in MethodCatalog.registry().entries {
+            print("  \(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(entry.summary)")
+            if configuration {
+                print(entry.defaultConfigurationJSON().split(separator: "\n").map { "      \($0)" }.joined(separator: "\n"))
+            }
+        }
+        print("backbones:")
+        for entry in MethodCatalog.backbones().entries {
+            print("  \(entry.name.padding(toLength: 16, withPad: " ", startingAt: 0))\(entry.summary)")
+        }
+    }
+}
+
+struct Datasets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the data sets, or fetch one.", subcommands: [List.self, Fetch.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the data sets and domain pairs.")
+        func run() { print(DataCatalog.listing) }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the fetch scripts of a data set (from the package root).")
+        @Argument(help: "Data set or domain pair name.") var name: String
+
+        func run() throws {
+            try Hashing.reportingErrors {
+                let scripts: [String]
+                if let entry = try? DataCatalog.entry(named: name) {
+                    scripts = entry.fetchScripts
+                } else {
+                    scripts = try DataCatalog.domainPairEntry(named: name).fetchScripts
+                }
+                if scripts.isEmpty { print("\(name) is embedded in the package: nothing to fetch") }
+                for script in scripts {
+                    guard FileManager.default.fileExists(atPath: script) else {
+                        throw WorkflowError.invalid("\(script) not found: run this from the package root")
+                    }
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+                    process.arguments = [script]
+                    try process.run()
+                    process.waitUntilExit()
+                    guard process.terminationStatus == 0 else { throw WorkflowError.invalid("\(script) failed with status \(process.terminationStatus)") }
+                }
+            }
+        }
+    }
+}

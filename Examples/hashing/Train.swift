@@ -1,0 +1,100 @@
+import ArgumentParser
+import Datasets
+import Evaluation
+import Foundation
+import HashingCore
+import HashingWorkflows
+
+/// Options that define a run (they become the run's run.json).
+struct RunOptions: ParsableArguments {
+    @Option(help: "Method name (see `hashing methods`).") var method = "ssdh"
+    @Option(help: "Backbone name.") var backbone = "lenet"
+    @Option(help: "Code length in bits.") var bits = 48
+    @Option(help: "Data set name (see `hashing datasets`).") var dataset = "mnist"
+    @Option(help: "Training epochs.") var epochs = 10
+    @Option(help: "Mini-batch size.") var batchSize = 64
+    @Option(help: "Seed for the split, initialisation and batch order.") var seed: UInt64 = 1
+    @Option(help: "Epochs at which learning rates are multiplied by --lr-gamma (comma-separated).") var lrMilestones = ""
+    @Option(help: "Learning-rate decay factor at each milestone.") var lrGamma: Float = 0.1
+    @Option(help: "The method's configuration overrides as JSON, e.g. '{\"beta\": 0.5}'.") var methodConfig = "{}"
+    @Option(help: "Resize images to N×N.") var imageSize: Int?
+    @Option(help: "Replicate grayscale images to this many channels.") var channels: Int?
+    @Option(help: "Validation images per class held out of training.") var validationPerClass = 500
+    @Option(help: "Per-class protocol: queries per class.") var queryPerClass = 100
+    @Option(help: "Per-class protocol: training images per class.") var trainingPerClass = 500
+    @Option(help: "Use at most this many training images (0 = all).") var trainingLimit = 0
+    @Option(help: "Validate every N epochs.") var validateEvery = 1
+    @Option(help: "Top K for the final mAP@K.") var topK = 1000
+
+    func specification(output: String, progress: TrainerConfiguration.ProgressStyle) throws -> RunSpecification {
+        var specification = RunSpecification()
+        specification.method = method
+        specification.backbone = backbone
+        specification.bits = bits
+        specification.dataset = dataset
+        specification.seed = seed
+        specification.batchSize = batchSize
+        specification.imageSize = imageSize
+        specification.channels = channels
+        specification.validationPerClass = validationPerClass
+        specification.queryPerClass = queryPerClass
+        specification.trainingPerClass = trainingPerClass
+        specification.trainingLimit = trainingLimit
+        specification.methodConfiguration = methodConfig
+        specification.trainer.epochs = epochs
+        specification.trainer.learningRateGamma = lrGamma
+        specification.trainer.validateEvery = validateEvery
+        specification.trainer.outputDirectory = output
+        specification.trainer.progress = progress
+        specification.evaluation = RetrievalOptions(topK: topK)
+        let milestones = lrMilestones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        specification.trainer.learningRateMilestones = try milestones.map {
+            guard let value = Int($0), value >= 0 else { throw ValidationError("--lr-milestones must be comma-separated epochs, got '\(lrMilestones)'") }
+            return value
+        }
+        return specification
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a method on a data set, then evaluate it on the query set.",
+        discussion: "Checkpoints go to --output after every epoch; --resume continues an interrupted run and ends with the same codes.")
+
+    @OptionGroup var options: RunOptions
+    @OptionGroup var data: DataOptions
+    @Option(help: "Run directory (checkpoints, run.json, report).") var output = "runs/latest"
+    @Flag(help: "Continue from the run directory's last checkpoint.") var resume = false
+    @Option(help: "Threads (default: all cores, or $HASHING_THREADS).") var threads: Int?
+    @Option(help: "Progress output: auto, lines or quiet.") var progress = "auto"
+    @Flag(help: "Skip the final evaluation on the query set.") var skipEvaluation = false
+
+    func run() throws {
+        try Hashing.reportingErrors {
+            if let threads {
+                guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+                Engine.threadCount = threads
+            }
+            guard let style = TrainerConfiguration.ProgressStyle(rawValue: progress) else {
+                throw ValidationError("--progress must be auto, lines or quiet")
+            }
+            let specification = try options.specification(output: output, progress: style)
+            let experiment = try Experiment(specification, dataDirectory: data.url)
+            print("\(specification.method) · \(specification.backbone) · \(specification.bits) bits · \(specification.dataset): \(experiment.split.summary); \(Engine.threadCount) threads")
+            let summary = try experiment.train(resume: resume)
+            print(String(format: "trained %d epochs in %.0f s; best validation mAP %@ at epoch %@", summary.epochsCompleted, summary.seconds,
+                         summary.bestValidationMAP.map { String(format: "%.4f", $0) } ?? "-", summary.bestEpoch.map(String.init) ?? "-"))
+            guard !skipEvaluation else { return }
+            try experiment.loadCheckpoint()
+            let (report, files) = try experiment.evaluate()
+            printReport(report, files: files)
+        }
+    }
+}
+
+func printReport(_ report: RetrievalReport, files: [URL]) {
+    print(String(format: "mAP@all %.4f (tie-aware %.4f)  mAP@%d %.4f  P@H≤%d %.4f  R@H≤%d %.4f  (%d queries, %d database, %d bits)",
+                 report.meanAveragePrecision, report.tieAwareMeanAveragePrecision, report.topK, report.meanAveragePrecisionAtK,
+                 report.radius, report.precisionWithinRadius, report.radius, report.recallWithinRadius, report.queryCount, report.databaseCount, report.bitCount))
+    for file in files { print("  wrote \(file.path)") }
+}
