@@ -50,6 +50,25 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The decoded data has a shape other than the one the data set requires.
     case unexpectedShape(source: String, expected: String, found: String)
 
+    /// A class holds fewer images than a split protocol takes from each class.
+    case notEnoughImages(source: String, classLabel: Int, needed: Int, available: Int)
+
+    /// A split breaks a rule: an index out of range, a repeated index, or two sets that must be
+    /// disjoint sharing an image.
+    case invalidSplit(source: String, reason: String)
+
+    /// A parameter of a loader, split, batch iterator or transform is out of range.
+    case invalidConfiguration(source: String, reason: String)
+
+    /// A name (of a data set, a domain pair, …) is not one of those known; `available` lists them.
+    case unknownName(kind: String, name: String, available: [String])
+
+    /// A file declares an element type (such as a NumPy dtype) that this reader does not handle.
+    case unsupportedElementType(source: String, found: String, supported: String)
+
+    /// A file could not be written (or moved into place after writing).
+    case writeFailed(path: String, reason: String)
+
     /// A one-line, human-readable explanation that names the file and the problem.
     public var description: String {
         switch self {
@@ -83,6 +102,18 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(source): invalid label at index \(index): \(reason)"
         case let .unexpectedShape(source, expected, found):
             return "\(source): unexpected shape: expected \(expected), found \(found)"
+        case let .notEnoughImages(source, classLabel, needed, available):
+            return "\(source): class \(classLabel) has \(available) images, but the split needs \(needed) per class"
+        case let .invalidSplit(source, reason):
+            return "\(source): invalid split: \(reason)"
+        case let .invalidConfiguration(source, reason):
+            return "\(source): invalid configuration: \(reason)"
+        case let .unknownName(kind, name, available):
+            return "unknown \(kind) \"\(name)\"; available: \(available.joined(separator: ", "))"
+        case let .unsupportedElementType(source, found, supported):
+            return "\(source): unsupported element type \(found) (supported: \(supported))"
+        case let .writeFailed(path, reason):
+            return "\(path): cannot be written: \(reason)"
         }
     }
 }
