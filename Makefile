@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data test demo bench-train torch-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments bench-train bench-search torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -12,15 +12,39 @@ deps:
 data:
 	@Scripts/fetch-mnist.sh
 
+## Every fetchable data set (MNIST, Fashion-MNIST, optdigits, mfeat-pix, the colour-digit photos).
+data-all: data
+	@Scripts/fetch-fashion-mnist.sh
+	@Scripts/fetch-optdigits.sh
+	@Scripts/fetch-mfeat.sh
+	@Scripts/fetch-photos.sh
+
 ## The whole test suite (debug build; no network, no Python).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## The main job: train LeNet on MNIST and print its test accuracy.
-demo: deps data
+## The main job: train SSDH on the embedded digits (no download), print mAP@all, P@H≤2 and the report's path.
+demo: deps
+	$(SWIFT) build -c release --product hashing
+	.build/release/hashing demo
+
+## The engine's end-to-end check: LeNet on MNIST, test accuracy.
+lenet-demo: deps data
 	$(SWIFT) build -c release --product lenet-demo
 	.build/release/lenet-demo
+
+## Kill `hashing train` half-way, resume it, and compare its codes with an uninterrupted run.
+check-resume: deps
+	$(SWIFT) build -c release --product hashing
+	Scripts/check-resume.sh ssdh
+
+## The README's results tables (long: see the README for per-table commands).
+experiments: deps data
+	@Scripts/fetch-fashion-mnist.sh
+	$(SWIFT) build -c release --product hashing
+	Scripts/run-experiments.sh mnist "ssdh dcwh idcwh" "12 24 32 48" 10
+	Scripts/run-experiments.sh fashion-mnist "ssdh dcwh idcwh" "12 24 32 48" 10
 
 ## LeNet training throughput against PyTorch CPU (1 and 2 threads), same run.
 bench-train: deps torch-env

@@ -116,8 +116,11 @@ public final class Trainer {
     public var bestCheckpointURL: URL { output.appendingPathComponent("best.safetensors") }
 
     /// Runs the remaining epochs. With `resume`, continues from `last.safetensors` when it exists.
+    ///
+    /// - Parameter stoppingAfterEpoch: stop once this many epochs are complete, as an
+    ///   interruption would (the checkpoints are those of an interrupted run).
     @discardableResult
-    public func run(resume: Bool = false) throws -> TrainingSummary {
+    public func run(resume: Bool = false, stoppingAfterEpoch: Int? = nil) throws -> TrainingSummary {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let start = Date()
         var state = RunState()
@@ -126,7 +129,8 @@ public final class Trainer {
             progress.line("resuming after epoch \(state.epochsCompleted) from \(lastCheckpointURL.path)")
         }
         let steps = data.stepsPerEpoch
-        for epoch in state.epochsCompleted..<configuration.epochs {
+        let end = min(configuration.epochs, stoppingAfterEpoch ?? configuration.epochs)
+        for epoch in state.epochsCompleted..<max(end, state.epochsCompleted) {
             let factor = configuration.learningRateFactor(epoch: epoch)
             for entry in method.optimizers { entry.optimizer.learningRate = entry.baseLearningRate * factor }
             try method.prepareEpoch(epoch) { domain in self.encodeTraining(domain) }
