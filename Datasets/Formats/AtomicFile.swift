@@ -27,12 +27,13 @@ enum AtomicFile {
         try bytes.withUnsafeBytes { try write($0, to: url) }
     }
 
-    /// Writes the bytes of a raw buffer to `url` atomically; see ``write(_:to:)-(([UInt8],URL))``.
+    /// Writes the bytes of a raw buffer to `url` atomically, as the overload that takes an array does.
     static func write(_ bytes: UnsafeRawBufferPointer, to url: URL) throws {
         let path = url.path
         let directoryURL = url.deletingLastPathComponent()
         let directory = directoryURL.path.isEmpty ? "." : directoryURL.path
-        let temporaryPath = directoryURL
+        let temporaryPath =
+            directoryURL
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
         func failure(_ step: String) -> DatasetError {
             DatasetError.writeFailed(path: path, reason: "\(step): \(String(cString: strerror(errno)))")

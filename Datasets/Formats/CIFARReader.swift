@@ -195,7 +195,8 @@ struct CIFARBinaryFormat {
         guard remainder == 0 else {
             throw DatasetError.truncated(
                 source: source,
-                reason: "\(bytes.count) bytes is \(recordCount) whole \(recordByteCount)-byte records and \(remainder) bytes"
+                reason:
+                    "\(bytes.count) bytes is \(recordCount) whole \(recordByteCount)-byte records and \(remainder) byte\(remainder == 1 ? "" : "s")"
                     + " of record \(recordCount), which needs \(recordByteCount - remainder) more")
         }
         var images = [UInt8](repeating: 0, count: recordCount * Self.imageByteCount)

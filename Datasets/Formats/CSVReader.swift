@@ -85,6 +85,10 @@ public enum CSVReader {
         case absent
     }
 
+    /// The characters a number may contain: digits, signs, the decimal point, exponents, and the
+    /// letters of `nan`, `inf` and `infinity` in either case.
+    private static let numberCharacters = Set("0123456789+-.eEnNaAiIfFtTyY".utf8)
+
     /// The largest decompressed size accepted for a gzipped file.
     public static let maximumDecompressedSize = 1 << 32
 
@@ -183,7 +187,7 @@ public enum CSVReader {
                         source: source,
                         reason: content.isEmpty
                             ? "line \(lineNumber), column \(columnIndex + 1) is empty"
-                            : "line \(lineNumber), column \(columnIndex + 1) is '\(content.prefix(40))', not a number")
+                            : "line \(lineNumber), column \(columnIndex + 1) is '\(printableExcerpt(content, limit: 40))', not a number")
                 }
                 values.append(value)
             }
@@ -274,11 +278,10 @@ public enum CSVReader {
             }
             if isInteger { return isNegative ? -Double(value) : Double(value) }
         }
-        guard field.count <= 400 else { return nil }
-        let string = String(decoding: UnsafeBufferPointer(rebasing: text[field]), as: UTF8.self)
-        // `Double(_:)` also accepts hexadecimal floats such as "0x1p3"; allow only decimal forms.
-        guard !string.contains(where: { $0 == "x" || $0 == "X" || $0 == "p" || $0 == "P" }) else { return nil }
-        return Double(string)
+        // Only decimal notation and nan/inf/infinity: `Double(_:)` alone would also take
+        // hexadecimal floats ("0x1p3") and stop at an embedded NUL byte.
+        guard field.count <= 400, text[field].allSatisfy({ numberCharacters.contains($0) }) else { return nil }
+        return Double(String(decoding: UnsafeBufferPointer(rebasing: text[field]), as: UTF8.self))
     }
 }
 

@@ -157,7 +157,8 @@ struct JPEGStructure {
                     guard index < 4 else { throw fail("the \(name) defines quantisation table \(index) (0–3 allowed)") }
                     let size = 1 + 64 * (precision + 1)
                     guard segment.count - offset >= size else {
-                        throw fail("quantisation table \(index) in the \(name) needs \(size) bytes, but the segment has \(segment.count - offset) left")
+                        throw fail(
+                            "quantisation table \(index) in the \(name) needs \(size) bytes, but the segment has \(segment.count - offset) left")
                     }
                     quantizationDefined[index] = true
                     offset += size

@@ -182,14 +182,14 @@ public enum NPYReader {
         }
         guard case .dictionary(let pairs) = literal else {
             throw DatasetError.invalidFormat(
-                source: source, reason: "the header is \(String(literal.pythonDescription.prefix(60))), not a dictionary")
+                source: source, reason: "the header is \(printableExcerpt(literal.pythonDescription, limit: 60)), not a dictionary")
         }
         var fields: [String: PythonLiteral] = [:]
         for pair in pairs {
             guard case .string(let key) = pair.key, ["descr", "fortran_order", "shape"].contains(key) else {
                 throw DatasetError.invalidFormat(
                     source: source,
-                    reason: "unexpected header key \(String(pair.key.pythonDescription.prefix(40)))"
+                    reason: "unexpected header key \(printableExcerpt(pair.key.pythonDescription, limit: 40))"
                         + " (a .npy header has exactly 'descr', 'fortran_order' and 'shape')")
             }
             guard fields.updateValue(pair.value, forKey: key) == nil else {
@@ -211,11 +211,11 @@ public enum NPYReader {
                 supported: NumpyDataType.supportedDescription)
         case let other:
             throw DatasetError.invalidFormat(
-                source: source, reason: "'descr' is \(String(other.pythonDescription.prefix(40))), not a dtype string")
+                source: source, reason: "'descr' is \(printableExcerpt(other.pythonDescription, limit: 40)), not a dtype string")
         }
         guard let parsedType = NumpyDataType.parse(descriptor: descriptor) else {
             throw DatasetError.unsupportedElementType(
-                source: source, found: "dtype '\(descriptor.prefix(40))'", supported: NumpyDataType.supportedDescription)
+                source: source, found: "dtype '\(printableExcerpt(descriptor, limit: 40))'", supported: NumpyDataType.supportedDescription)
         }
         let (dataType, isBigEndian) = (parsedType.type, parsedType.isBigEndian)
 
@@ -223,7 +223,7 @@ public enum NPYReader {
         guard case .boolean(let isFortranOrder) = fields["fortran_order"]! else {
             throw DatasetError.invalidFormat(
                 source: source,
-                reason: "'fortran_order' is \(String(fields["fortran_order"]!.pythonDescription.prefix(40))), not True or False")
+                reason: "'fortran_order' is \(printableExcerpt(fields["fortran_order"]!.pythonDescription, limit: 40)), not True or False")
         }
 
         // shape.
@@ -232,7 +232,7 @@ public enum NPYReader {
         case .tuple(let items), .list(let items): shapeItems = items
         case let other:
             throw DatasetError.invalidFormat(
-                source: source, reason: "'shape' is \(String(other.pythonDescription.prefix(40))), not a tuple of integers")
+                source: source, reason: "'shape' is \(printableExcerpt(other.pythonDescription, limit: 40)), not a tuple of integers")
         }
         var shape: [Int] = []
         var elementCount = 1
@@ -240,14 +240,14 @@ public enum NPYReader {
             guard case .integer(let dimension) = item, dimension >= 0 else {
                 throw DatasetError.invalidFormat(
                     source: source,
-                    reason: "the shape \(String(fields["shape"]!.pythonDescription.prefix(60))) holds"
-                        + " \(String(item.pythonDescription.prefix(30))), not a non-negative integer")
+                    reason: "the shape \(printableExcerpt(fields["shape"]!.pythonDescription, limit: 60)) holds"
+                        + " \(printableExcerpt(item.pythonDescription, limit: 30)), not a non-negative integer")
             }
             shape.append(dimension)
             let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
             guard !overflow else {
                 throw DatasetError.invalidFormat(
-                    source: source, reason: "the shape \(String(fields["shape"]!.pythonDescription.prefix(60))) is too large")
+                    source: source, reason: "the shape \(printableExcerpt(fields["shape"]!.pythonDescription, limit: 60)) is too large")
             }
             elementCount = product
         }

@@ -101,8 +101,9 @@ struct PythonLiteralParser {
             return .integer(try parseInteger())
         default:
             let start = position
-            while let letter = current, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(letter)
-                || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(letter) || letter == UInt8(ascii: "_")
+            while let letter = current,
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(letter)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(letter) || letter == UInt8(ascii: "_")
             {
                 position += 1
             }
@@ -113,7 +114,7 @@ struct PythonLiteralParser {
             case "":
                 throw Failure(offset: start, reason: "unexpected \(describeCurrent()) where a value was expected")
             case let word:
-                throw Failure(offset: start, reason: "unknown name '\(word.prefix(40))'")
+                throw Failure(offset: start, reason: "unknown name '\(printableExcerpt(word, limit: 40))'")
             }
         }
     }
@@ -227,4 +228,27 @@ struct PythonLiteralParser {
             return .dictionary(pairs)
         }
     }
+}
+
+/// Text taken from a file, made safe for a one-line error message: control characters and line
+/// separators are escaped (`\n`, `\u{1B}`), and long text is cut to `limit` characters with `…`.
+func printableExcerpt<Text: StringProtocol>(_ text: Text, limit: Int = 60) -> String {
+    var result = ""
+    var count = 0
+    for scalar in text.unicodeScalars {
+        guard count < limit else {
+            result += "…"
+            break
+        }
+        switch scalar.value {
+        case 0x0A: result += "\\n"
+        case 0x0D: result += "\\r"
+        case 0x09: result += "\\t"
+        case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+            result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+        default: result.unicodeScalars.append(scalar)
+        }
+        count += 1
+    }
+    return result
 }

@@ -82,7 +82,7 @@ public enum NPZReader {
             var entries: [(name: String, array: NumpyArray)] = []
             for member in zip.members where member.name.hasSuffix(".npy") {
                 let data = try zip.extract(member)
-                let array = try NPYReader.read(data, source: "\(source): member '\(member.name)'")
+                let array = try NPYReader.read(data, source: "\(source): member '\(printableExcerpt(member.name, limit: 120))'")
                 entries.append((name: String(member.name.dropLast(4)), array: array))
             }
             return NPZArchive(uncheckedEntries: entries)
@@ -100,8 +100,8 @@ extension NPZArchive {
 /// A writer for NumPy `.npz` archives that `numpy.load` reads back, built with ZIPFoundation.
 ///
 /// Each array becomes a member `name.npy` encoded by ``NPYWriter``, as `numpy.savez(file, name=array)`
-/// would store it. Members carry a fixed modification time (January 1980) so that the same arrays
-/// always give the same bytes.
+/// would store it. Members carry a fixed modification time (January 1980, which ZIPFoundation
+/// records in local time) so that the same arrays give the same bytes.
 ///
 /// ```swift
 /// try NPZWriter.write(

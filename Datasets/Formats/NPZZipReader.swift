@@ -126,7 +126,8 @@ struct ZipReader {
         for index in 0..<Int(entryCount) {
             let member = try readCentralRecord(at: &offset, end: end, index: index, dataLimit: start)
             guard names.insert(member.name).inserted else {
-                throw DatasetError.invalidFormat(source: source, reason: "the member '\(member.name)' appears twice")
+                throw DatasetError.invalidFormat(
+                    source: source, reason: "the member '\(printableExcerpt(member.name, limit: 120))' appears twice")
             }
             members.append(member)
         }
@@ -184,7 +185,9 @@ struct ZipReader {
                 source: source, reason: "the central directory ends inside the record of member \(index)")
         }
         let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[(offset + 46)..<(offset + 46 + nameLength)])
-        let name = String(decoding: nameBytes, as: UTF8.self)
+        let rawName = String(decoding: nameBytes, as: UTF8.self)
+        // The name as it appears in messages: control characters escaped, long names cut.
+        let name = printableExcerpt(rawName, limit: 120)
         let extra = UnsafeRawBufferPointer(rebasing: bytes[(offset + 46 + nameLength)..<(offset + 46 + nameLength + extraLength)])
         offset += recordLength
 
@@ -256,7 +259,7 @@ struct ZipReader {
                 source: source, reason: "the local header of member '\(name)' disagrees with its central-directory record")
         }
         return Member(
-            name: name, method: method, checksum: checksum, compressedSize: compressed, uncompressedSize: uncompressed,
+            name: rawName, method: method, checksum: checksum, compressedSize: compressed, uncompressedSize: uncompressed,
             dataOffset: dataOffset)
     }
 
@@ -281,7 +284,7 @@ struct ZipReader {
     func extract(_ member: Member) throws -> [UInt8] {
         let stored = UnsafeRawBufferPointer(
             rebasing: bytes[member.dataOffset..<(member.dataOffset + member.compressedSize)])
-        let memberSource = "\(source): member '\(member.name)'"
+        let memberSource = "\(source): member '\(printableExcerpt(member.name, limit: 120))'"
         let data: [UInt8]
         if member.method == 0 {
             data = Array(stored)

@@ -87,8 +87,7 @@ struct CIFARTests {
             #expect(try CIFAR10.readBatch(Array(ten.prefix(length))).count == length / CIFAR10.recordByteCount)
         }
         expectDatasetError("truncated", containing: ["empty.bin", "empty"]) { try CIFAR10.readBatch([], source: "empty.bin") }
-        // One extra byte: "3 whole records and 1 byte of record 4, which needs 3072 more".
-        expectDatasetError("truncated", containing: ["4 whole 3073-byte records and 1 bytes of record 4, which needs 3072 more"]) {
+        expectDatasetError("truncated", containing: ["4 whole 3073-byte records and 1 byte of record 4, which needs 3072 more"]) {
             try CIFAR10.readBatch(ten + [0])
         }
         var badLabel = ten

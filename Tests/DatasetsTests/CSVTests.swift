@@ -50,9 +50,11 @@ struct CSVTests {
         #expect(indexed.labels == [1, 2] && indexed.images.prefix(4) == [128, 0, 128, 0])
     }
 
-    @Test("The real optdigits and mfeat-pix files, when fetched into the data directory",
-          .enabled(if: FileManager.default.fileExists(atPath: CSVTests.realOptdigits.path)
-                   || FileManager.default.fileExists(atPath: CSVTests.realMfeat.path)))
+    @Test(
+        "The real optdigits and mfeat-pix files, when fetched into the data directory",
+        .enabled(
+            if: FileManager.default.fileExists(atPath: CSVTests.realOptdigits.path)
+                || FileManager.default.fileExists(atPath: CSVTests.realMfeat.path)))
     func realData() throws {
         if FileManager.default.fileExists(atPath: Self.realOptdigits.path) {
             let digits = try CSVReader.read(contentsOf: Self.realOptdigits)
@@ -158,7 +160,8 @@ struct CSVTests {
             (0..<Int.random(in: 0...120, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
         }
         FormatFixtures.feed(texts, counts: &counts, reader: read)
-        FormatFixtures.feed(FormatFixtures.randomInputs(seed: 501, count: 300, prefixes: [[], [0x1F, 0x8B, 0x08, 0]]), counts: &counts, reader: read)
+        FormatFixtures.feed(
+            FormatFixtures.randomInputs(seed: 501, count: 300, prefixes: [[], [0x1F, 0x8B, 0x08, 0]]), counts: &counts, reader: read)
         FormatFixtures.feed(FormatFixtures.mutations(of: plain, seed: 502, count: 300), counts: &counts, reader: read)
         FormatFixtures.feed(FormatFixtures.mutations(of: gzipped, seed: 503, count: 300), counts: &counts, reader: read)
         let text = Array(try DataFile.read(FormatFixtures.url("csv-optdigits-like.csv.gz")))

@@ -68,8 +68,9 @@ struct JPEGTests {
 
     static let photoDirectory = DataDirectory.resolved().appendingPathComponent("raw/sklearn/datasets/images")
 
-    @Test("scikit-learn's photos (china.jpg, flower.jpg), when fetched into the data directory",
-          .enabled(if: FileManager.default.fileExists(atPath: JPEGTests.photoDirectory.appendingPathComponent("china.jpg").path)))
+    @Test(
+        "scikit-learn's photos (china.jpg, flower.jpg), when fetched into the data directory",
+        .enabled(if: FileManager.default.fileExists(atPath: JPEGTests.photoDirectory.appendingPathComponent("china.jpg").path)))
     func photos() throws {
         #expect(!Self.fixtures.photos.isEmpty)
         for photo in Self.fixtures.photos {
@@ -80,7 +81,8 @@ struct JPEGTests {
             let image = try JPEGDecoder().decode(bytes, source: url.path)
             #expect(image.width == photo.width && image.height == photo.height && image.channels == 3)
             for channel in 0..<3 {
-                let mean = stride(from: channel, to: image.pixels.count, by: 3).reduce(0.0) { $0 + Double(image.pixels[$1]) }
+                let mean =
+                    stride(from: channel, to: image.pixels.count, by: 3).reduce(0.0) { $0 + Double(image.pixels[$1]) }
                     / Double(image.width * image.height)
                 #expect(abs(mean - photo.channelMeans[channel]) < 0.5, "\(photo.file) channel \(channel) mean \(mean)")
             }
@@ -183,8 +185,10 @@ struct JPEGTests {
             (patched(frame, [0xFF, 0xD9]), "invalidFormat", "before any frame header"),
             (patched(2, [0x00]), "invalidFormat", "where a marker (FF xx) should start"),
             (Array(baseline[0..<scan]) + [0xFF, 0xD9], "invalidFormat", "before any scan"),
-            (Array(baseline[0..<scan]) + Array(baseline[frame..<(frame + segments.first { $0.marker == 0xC0 }!.size)]) + Array(baseline[scan...]),
-             "invalidFormat", "a second frame header"),
+            (
+                Array(baseline[0..<scan]) + Array(baseline[frame..<(frame + segments.first { $0.marker == 0xC0 }!.size)]) + Array(baseline[scan...]),
+                "invalidFormat", "a second frame header"
+            ),
             (Array(baseline[0..<2]) + Array(baseline[scan...]), "invalidFormat", "before the frame header"),
         ]
         for (bytes, expectedCase, fragment) in cases {

@@ -91,10 +91,10 @@ struct NPZTests {
     static let swiftWritten: [(file: String, archive: NPZArchive)] = [
         ("swift-written-stored.npz", sample),
         ("swift-written-compressed.npz", sample),
-        ("swift-written-f4.npy", NPZArchive([("", NumpyArray(shape: [2, 2], values: [1.5, -0, .infinity, 3] as [Float]))])),
-        ("swift-written-u1.npy", NPZArchive([("", NumpyArray(shape: [3, 1], values: [0, 127, 255] as [UInt8]))])),
-        ("swift-written-i8.npy", NPZArchive([("", NumpyArray(shape: [], values: [Int64.min]))])),
-        ("swift-written-b1.npy", NPZArchive([("", NumpyArray(shape: [2, 0], values: [] as [Bool]))])),
+        ("swift-written-f4.npy", NPZArchive([("array", NumpyArray(shape: [2, 2], values: [1.5, -0, .infinity, 3] as [Float]))])),
+        ("swift-written-u1.npy", NPZArchive([("array", NumpyArray(shape: [3, 1], values: [0, 127, 255] as [UInt8]))])),
+        ("swift-written-i8.npy", NPZArchive([("array", NumpyArray(shape: [], values: [Int64.min]))])),
+        ("swift-written-b1.npy", NPZArchive([("array", NumpyArray(shape: [2, 0], values: [] as [Bool]))])),
     ]
 
     @Test("Committed files written by our writers still read back and match the writers' output")
@@ -204,8 +204,10 @@ struct NPZTests {
             (patched(central, [0, 0, 0, 0]), "invalidFormat", "no central-directory signature"),
             (patched(central + 10, [12, 0]), "invalidFormat", "compression method 12"),
             (patched(central + 8, [1, 0]), "invalidFormat", "encrypted"),
-            (patched(central + 20, TestZip.littleEndian(UInt32(central)) + TestZip.littleEndian(UInt32(central))), "truncated",
-             "run into the central directory"),
+            (
+                patched(central + 20, TestZip.littleEndian(UInt32(central)) + TestZip.littleEndian(UInt32(central))), "truncated",
+                "run into the central directory"
+            ),
             (patched(central + 24, [0, 1, 0, 0]), "invalidFormat", "different from its size"),
             (patched(central + 42, [0xFF, 0xFF, 0xFF, 0xFF]), "invalidFormat", "no ZIP64 extra field"),
             (patched(central + 42, [0x10, 0, 0, 0]), "invalidFormat", "no local-header signature at offset 16"),
@@ -217,8 +219,17 @@ struct NPZTests {
         for (bytes, expectedCase, fragment) in cases {
             expectDatasetError(expectedCase, containing: ["bad.npz", fragment]) { try NPZReader.read(bytes, source: "bad.npz") }
         }
+        // A deflate stream that never ends: a non-final stored block that claims 65535 bytes. On
+        // Linux, ZIPFoundation 0.9.20's extract() loops forever on this archive (checked by hand).
+        let neverEnding = [0x00, 0xFF, 0xFF, 0x00, 0x00] + Array(repeating: UInt8(ascii: "x"), count: 100)
+        var spinning = TestZip.build([("a.npy", neverEnding)])
+        let spinningCentral = spinning.count - 22 - TestZip.centralRecordSize(nameLength: 5)
+        spinning[8] = 8
+        spinning[spinningCentral + 10] = 8
+        expectDatasetError("truncated", containing: ["member 'a.npy'", "before its end marker"]) { try NPZReader.read(spinning) }
         // A deflated member whose stream is cut, corrupt, or claims an impossible size.
-        let deflated = try NPZWriter.encode(NPZArchive([("a", NumpyArray(shape: [64], values: Array(repeating: 1, count: 64) as [Float]))]), compression: .deflated)
+        let deflated = try NPZWriter.encode(
+            NPZArchive([("a", NumpyArray(shape: [64], values: Array(repeating: 1, count: 64) as [Float]))]), compression: .deflated)
         let zip = try deflated.withUnsafeBytes { try ZipReader($0, source: "d").members[0] }
         var corrupt = deflated
         corrupt[zip.dataOffset] = 0xFF  // an invalid block type
@@ -303,7 +314,8 @@ enum TestZip {
             let nameBytes = Array(name.utf8)
             let checksum = Zlib.crc32(data)
             let offset = file.count
-            file += littleEndian(UInt32(0x0403_4B50)) + littleEndian(UInt16(zip64 ? 45 : 20)) + [0, 0, 0, 0] + [0, 0, 0x21, 0]
+            file +=
+                littleEndian(UInt32(0x0403_4B50)) + littleEndian(UInt16(zip64 ? 45 : 20)) + [0, 0, 0, 0] + [0, 0, 0x21, 0]
                 + littleEndian(checksum) + littleEndian(UInt32(data.count)) + littleEndian(UInt32(data.count))
                 + littleEndian(UInt16(nameBytes.count)) + [0, 0] + nameBytes + data
             let extra: [UInt8] =
@@ -312,7 +324,8 @@ enum TestZip {
                     + littleEndian(UInt64(data.count)) + littleEndian(UInt64(offset))
                 : []
             let marker32: (Int) -> [UInt8] = { zip64 ? [0xFF, 0xFF, 0xFF, 0xFF] : littleEndian(UInt32($0)) }
-            directory += littleEndian(UInt32(0x0201_4B50)) + littleEndian(UInt16(zip64 ? 45 : 20))
+            directory +=
+                littleEndian(UInt32(0x0201_4B50)) + littleEndian(UInt16(zip64 ? 45 : 20))
                 + littleEndian(UInt16(zip64 ? 45 : 20)) + [0, 0, 0, 0] + [0, 0, 0x21, 0] + littleEndian(checksum)
                 + marker32(data.count) + marker32(data.count) + littleEndian(UInt16(nameBytes.count))
                 + littleEndian(UInt16(extra.count)) + [0, 0, 0, 0, 0, 0, 0, 0, 0, 0] + marker32(offset) + nameBytes + extra
@@ -321,12 +334,14 @@ enum TestZip {
         file += directory
         if zip64 {
             let recordOffset = file.count
-            file += littleEndian(UInt32(0x0606_4B50)) + littleEndian(UInt64(44)) + littleEndian(UInt16(45))
+            file +=
+                littleEndian(UInt32(0x0606_4B50)) + littleEndian(UInt64(44)) + littleEndian(UInt16(45))
                 + littleEndian(UInt16(45)) + [0, 0, 0, 0, 0, 0, 0, 0] + littleEndian(UInt64(members.count))
                 + littleEndian(UInt64(members.count)) + littleEndian(UInt64(directory.count))
                 + littleEndian(UInt64(directoryOffset))
             file += littleEndian(UInt32(0x0706_4B50)) + [0, 0, 0, 0] + littleEndian(UInt64(recordOffset)) + littleEndian(UInt32(1))
-            file += littleEndian(UInt32(0x0605_4B50)) + [0, 0, 0, 0] + [0xFF, 0xFF, 0xFF, 0xFF]
+            file +=
+                littleEndian(UInt32(0x0605_4B50)) + [0, 0, 0, 0] + [0xFF, 0xFF, 0xFF, 0xFF]
                 + [0xFF, 0xFF, 0xFF, 0xFF] + [0xFF, 0xFF, 0xFF, 0xFF] + [0, 0]
         } else {
             file += endRecord(entryCount: members.count, directorySize: directory.count, directoryOffset: directoryOffset)
