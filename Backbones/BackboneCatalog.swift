@@ -11,7 +11,8 @@ public enum BackboneCatalog {
             }
             return LeNet(inputSize: shape[1], inputChannels: shape[0], classCount: nil, generator: &generator)
         },
-        BackboneRegistration(name: "digits-convnet", summary: "DupGAN 4-conv digits encoder (64-128-256-512, batch norm, LeakyReLU) for 28×28/32×32") {
+        BackboneRegistration(name: "digits-convnet", summary: "DupGAN 4-conv digits encoder (64-128-256-512, batch norm, LeakyReLU) for 28×28/32×32")
+        {
             shape, domains, generator in try DigitsConvNet(inputShape: shape, domainCount: domains, generator: &generator)
         },
         BackboneRegistration(name: "small-vgg", summary: "small VGG (64-64-128-128-256 convs, batch norm, fc 512) for 32×32 colour images") {

@@ -58,7 +58,9 @@ public final class SmallVGG: Module, Backbone {
         }
         let channels = [inputShape[0], 64, 64, 128, 128, 256]
         convolutions = (0..<5).map {
-            Conv2d(inputChannels: channels[$0], outputChannels: channels[$0 + 1], kernelSize: 3, padding: 1, weightInitializer: .kaimingNormal, generator: &generator)
+            Conv2d(
+                inputChannels: channels[$0], outputChannels: channels[$0 + 1], kernelSize: 3, padding: 1, weightInitializer: .kaimingNormal,
+                generator: &generator)
         }
         norms = (1...5).map { DomainSpecificBatchNorm(featureCount: channels[$0], expectedRank: 4, domainCount: domainCount) }
         let side = inputShape[1] / 8

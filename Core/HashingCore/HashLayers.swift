@@ -19,7 +19,8 @@ public final class LinearHashLayer: Module, HashLayer {
 
     /// - Parameter weightStandardDeviation: weights ~ N(0, σ²) and zero bias when given (SSDH
     ///   uses 0.01); PyTorch's default initialisation otherwise.
-    public init(featureCount: Int, bitCount: Int, activation: HashActivation, weightStandardDeviation: Float? = nil, generator: inout SeededGenerator) {
+    public init(featureCount: Int, bitCount: Int, activation: HashActivation, weightStandardDeviation: Float? = nil, generator: inout SeededGenerator)
+    {
         precondition(bitCount > 0, "LinearHashLayer: bitCount must be positive, got \(bitCount)")
         if let weightStandardDeviation {
             linear = Linear(
@@ -74,13 +75,15 @@ public func classMeans(_ outputs: Tensor, labels: [Int], classCount: Int, fallba
         }
     }
     let base = fallback?.withUnsafeScalars { Array($0) } ?? [Float](repeating: 0, count: classCount * width)
-    return Tensor(shape: [classCount, width], unsafeUninitialized: { centers in
-        for j in 0..<classCount {
-            for k in 0..<width {
-                centers[j * width + k] = counts[j] > 0 ? Float(sums[j * width + k] / Double(counts[j])) : base[j * width + k]
+    return Tensor(
+        shape: [classCount, width],
+        unsafeUninitialized: { centers in
+            for j in 0..<classCount {
+                for k in 0..<width {
+                    centers[j * width + k] = counts[j] > 0 ? Float(sums[j * width + k] / Double(counts[j])) : base[j * width + k]
+                }
             }
-        }
-    })
+        })
 }
 
 /// `sgn(x)` with `sgn(0) = +1`, as hashing codes use (a constant: no gradient).

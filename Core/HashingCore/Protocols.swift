@@ -1,5 +1,5 @@
-@_exported import Optimizers
 import NeuralNet
+@_exported import Optimizers
 import Optimizers
 
 /// A network that maps images to feature vectors.
@@ -154,7 +154,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .nonFiniteLoss(let term, let value, let epoch, let step):
-            return "training diverged: loss term '\(term)' is \(value) at epoch \(epoch + 1), step \(step + 1); lower the learning rate or check the data"
+            return
+                "training diverged: loss term '\(term)' is \(value) at epoch \(epoch + 1), step \(step + 1); lower the learning rate or check the data"
         case .invalidData(let message):
             return message
         }

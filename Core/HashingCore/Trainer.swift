@@ -101,7 +101,10 @@ public final class Trainer {
     private let output: URL
     private let progress: ProgressPrinter
 
-    public init(method: any HashingMethod, data: any TrainingBatches, validation: ValidationSet?, configuration: TrainerConfiguration, metadata: [String: String] = [:]) throws {
+    public init(
+        method: any HashingMethod, data: any TrainingBatches, validation: ValidationSet?, configuration: TrainerConfiguration,
+        metadata: [String: String] = [:]
+    ) throws {
         try configuration.validate()
         self.method = method
         self.data = data
@@ -139,7 +142,8 @@ public final class Trainer {
             var images = 0
             let epochStart = Date()
             for (step, batch) in data.batches(epoch: epoch).enumerated() {
-                let terms = try method.trainingStep(batch, progress: TrainingProgress(epoch: epoch, epochCount: configuration.epochs, step: step, stepsPerEpoch: steps))
+                let terms = try method.trainingStep(
+                    batch, progress: TrainingProgress(epoch: epoch, epochCount: configuration.epochs, step: step, stepsPerEpoch: steps))
                 if sums.isEmpty { sums = terms.map { ($0.name, 0) } }
                 for (index, term) in terms.enumerated() where index < sums.count { sums[index].1 += Double(term.value) }
                 images += batch.source.images.shape[0] + (batch.target?.images.shape[0] ?? 0)
@@ -160,7 +164,8 @@ public final class Trainer {
                 try saveCheckpoint(bestCheckpointURL, state: state)
             }
             try saveCheckpoint(lastCheckpointURL, state: state)
-            progress.epoch(epoch: epoch, epochs: configuration.epochs, means: means, validationMAP: validationMAP, seconds: Date().timeIntervalSince(epochStart))
+            progress.epoch(
+                epoch: epoch, epochs: configuration.epochs, means: means, validationMAP: validationMAP, seconds: Date().timeIntervalSince(epochStart))
         }
         return TrainingSummary(
             epochsCompleted: state.epochsCompleted, bestEpoch: state.bestEpoch, bestValidationMAP: state.bestValidationMAP,

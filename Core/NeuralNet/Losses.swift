@@ -65,7 +65,8 @@ public func squaredDistances(_ a: Tensor, _ b: Tensor) -> Tensor {
 ///
 /// **Shape**: `a [N, D]`, `b [M, D]` → `[N, M]`.
 public func cosineSimilarities(_ a: Tensor, _ b: Tensor, epsilon: Float = 1e-8) -> Tensor {
-    precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "cosineSimilarities: shapes \(a.shape) and \(b.shape) need [N, D] and [M, D]")
+    precondition(
+        a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "cosineSimilarities: shapes \(a.shape) and \(b.shape) need [N, D] and [M, D]")
     let aNorms = a.squared().sum(alongAxes: [1], keepingDimensions: true).squareRoot()  // [N, 1]
     let bNorms = b.squared().sum(alongAxes: [1]).squareRoot().reshaped([1, b.shape[0]])  // [1, M]
     return a.matmul(b, transposeOther: true) / (aNorms * bNorms + epsilon)

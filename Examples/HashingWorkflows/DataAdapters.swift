@@ -46,20 +46,22 @@ public struct LoaderBatches: TrainingBatches {
 
     public func batches(epoch: Int) -> AnySequence<TrainingBatch> {
         guard let target else {
-            return AnySequence(source.batches(epoch: epoch).lazy.map { batch in
-                TrainingBatch(source: DomainBatch(images: batch.images, labels: batch.labels, indices: batch.indices, domain: .source))
-            })
+            return AnySequence(
+                source.batches(epoch: epoch).lazy.map { batch in
+                    TrainingBatch(source: DomainBatch(images: batch.images, labels: batch.labels, indices: batch.indices, domain: .source))
+                })
         }
         // The pair cycles the shorter domain; its batches are rebuilt deterministically per step.
         let pair = try! PairedBatchLoader(source: source, target: target)
-        return AnySequence((0..<pair.stepsPerEpoch).lazy.map { step in
-            let paired = pair.step(epoch: epoch, index: step)
-            return TrainingBatch(
-                source: DomainBatch(images: paired.source.images, labels: paired.source.labels, indices: paired.source.indices, domain: .source),
-                target: DomainBatch(
-                    images: paired.target.images, labels: target.providesLabels ? paired.target.labels : nil,
-                    indices: paired.target.indices, domain: .target))
-        })
+        return AnySequence(
+            (0..<pair.stepsPerEpoch).lazy.map { step in
+                let paired = pair.step(epoch: epoch, index: step)
+                return TrainingBatch(
+                    source: DomainBatch(images: paired.source.images, labels: paired.source.labels, indices: paired.source.indices, domain: .source),
+                    target: DomainBatch(
+                        images: paired.target.images, labels: target.providesLabels ? paired.target.labels : nil,
+                        indices: paired.target.indices, domain: .target))
+            })
     }
 
     public func trainingImages(of domain: Domain) -> ImageSource? {
@@ -68,7 +70,8 @@ public struct LoaderBatches: TrainingBatches {
             return DatasetImageSource(dataset: source.dataset, indices: source.indices, augmentation: source.augmentation)
         case .target:
             guard let target else { return nil }
-            return DatasetImageSource(dataset: target.dataset, indices: target.indices, augmentation: target.augmentation, providesLabels: target.providesLabels)
+            return DatasetImageSource(
+                dataset: target.dataset, indices: target.indices, augmentation: target.augmentation, providesLabels: target.providesLabels)
         }
     }
 }

@@ -127,11 +127,13 @@ public final class Experiment {
         var sample = split.train
         var generator = SeededGenerator(seed: specification.seed ^ 0x7661_6C69_6461_7465)
         sample.shuffle(using: &generator)
-        let validation = split.validation.isEmpty
+        let validation =
+            split.validation.isEmpty
             ? nil
             : ValidationSet(
                 queries: DatasetImageSource(dataset: dataset, indices: split.validation, augmentation: augmentation),
-                database: DatasetImageSource(dataset: dataset, indices: Array(sample.prefix(specification.validationDatabaseLimit)), augmentation: augmentation))
+                database: DatasetImageSource(
+                    dataset: dataset, indices: Array(sample.prefix(specification.validationDatabaseLimit)), augmentation: augmentation))
         return try Trainer(
             method: method, data: LoaderBatches(source: loader), validation: validation, configuration: specification.trainer,
             metadata: ["method": specification.method, "backbone": specification.backbone, "dataset": specification.dataset])
@@ -144,7 +146,9 @@ public final class Experiment {
             var saved = try JSONDecoder().decode(RunSpecification.self, from: Data(contentsOf: runFile))
             saved.trainer.outputDirectory = specification.trainer.outputDirectory
             guard saved == specification else {
-                throw WorkflowError.invalid("cannot resume: the options differ from the run's run.json (\(runFile.path)); start a new --output or repeat the original options")
+                throw WorkflowError.invalid(
+                    "cannot resume: the options differ from the run's run.json (\(runFile.path)); start a new --output or repeat the original options"
+                )
             }
         }
         try writeAtomically(JSONEncoder.pretty.encode(specification), to: runFile)
@@ -163,6 +167,34 @@ public final class Experiment {
     /// The images of a split role.
     public func images(_ role: Split.Role) -> DatasetImageSource {
         DatasetImageSource(dataset: dataset, indices: split[role], augmentation: augmentation)
+    }
+
+    /// Codes of user images: a `.npy` array `uint8 [N, H, W]` / `[N, C, H, W]` (0–255) or
+    /// `float32` in [0, 1], brought to the run's input shape by its resize and channel steps.
+    public func encode(imagesAt url: URL) throws -> PackedCodes {
+        let array = try NPYReader.read(contentsOf: url)
+        var shape = array.shape
+        if shape.count == 3 { shape.insert(1, at: 1) }
+        guard shape.count == 4, shape[0] > 0 else {
+            throw WorkflowError.invalid("\(url.path): images must be [N, H, W] or [N, C, H, W], got \(array.shape)")
+        }
+        let scale: Float = array.dataType == .uint8 ? 1 / 255 : 1
+        guard array.dataType == .uint8 || array.dataType == .float32 else {
+            throw WorkflowError.invalid("\(url.path): images must be uint8 (0–255) or float32 ([0, 1]), got \(array.dataType.descriptor)")
+        }
+        let pixels = Tensor(shape: shape, scalars: array.floatValues().map { $0 * scale })
+        var generator = SeededGenerator(seed: 0)
+        let expected = augmentation.outputShape(for: dataset.imageShape)
+        let prepared = Augmentation(
+            resize: ImageSize(height: expected[1], width: expected[2]), channelCount: expected[0] == shape[1] ? nil : expected[0])
+        try prepared.validate(for: Array(shape.dropFirst()), source: url.path)
+        let images = prepared.apply(to: pixels, generator: &generator)
+        var rows: [[Bool]] = []
+        for start in stride(from: 0, to: shape[0], by: 500) {
+            let chunk = images.slice(axis: 0, range: start..<min(start + 500, shape[0]))
+            rows += method.binarization.bits(method.encode(chunk, domain: .source))
+        }
+        return PackedCodes(bits: rows, bitCount: method.bitCount)
     }
 
     /// Codes of a split role, with labels.
@@ -185,8 +217,10 @@ public final class Experiment {
         let pkURL = runDirectory.appendingPathComponent("precision-at-k.svg")
         let codesURL = runDirectory.appendingPathComponent("codes.npz")
         try report.writeJSON(to: reportURL)
-        try report.writePrecisionRecallSVG(to: prURL, title: "\(specification.method) \(specification.bits) bits on \(specification.dataset): precision–recall")
-        try report.writePrecisionAtKSVG(to: pkURL, title: "\(specification.method) \(specification.bits) bits on \(specification.dataset): precision@K")
+        try report.writePrecisionRecallSVG(
+            to: prURL, title: "\(specification.method) \(specification.bits) bits on \(specification.dataset): precision–recall")
+        try report.writePrecisionAtKSVG(
+            to: pkURL, title: "\(specification.method) \(specification.bits) bits on \(specification.dataset): precision@K")
         try CodeFile.write(
             [("query", queries.codes, queries.labels), ("database", database.codes, database.labels)], to: codesURL)
         return (report, [reportURL, prURL, pkURL, codesURL])

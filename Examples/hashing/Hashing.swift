@@ -89,7 +89,9 @@ struct Datasets: ParsableCommand {
                     process.arguments = [script]
                     try process.run()
                     process.waitUntilExit()
-                    guard process.terminationStatus == 0 else { throw WorkflowError.invalid("\(script) failed with status \(process.terminationStatus)") }
+                    guard process.terminationStatus == 0 else {
+                        throw WorkflowError.invalid("\(script) failed with status \(process.terminationStatus)")
+                    }
                 }
             }
         }

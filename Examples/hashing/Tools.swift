@@ -9,7 +9,8 @@ struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Encode a split of a run's data set into a codes file (.npz).")
 
     @Option(name: .customLong("run"), help: "Run directory made by `hashing train`.") var runDirectory: String
-    @Option(help: "Which images: query, database, train or validation.") var role = "query"
+    @Option(help: "Which images of the run's data set: query, database, train or validation.") var role = "query"
+    @Option(help: "Or your own images: a .npy of uint8 [N, H, W] / [N, C, H, W] or float32 in [0, 1] (labels are written as -1).") var images: String?
     @Option(help: "Output .npz file.") var output: String
     @Option(help: "Checkpoint to use (default: the run's best, else last).") var checkpoint: String?
     @OptionGroup var data: DataOptions
@@ -21,6 +22,12 @@ struct Encode: ParsableCommand {
             }
             let experiment = try Experiment.load(runDirectory: URL(fileURLWithPath: runDirectory, isDirectory: true), dataDirectory: data.url)
             try experiment.loadCheckpoint(checkpoint.map { URL(fileURLWithPath: $0) })
+            if let images {
+                let codes = try experiment.encode(imagesAt: URL(fileURLWithPath: images))
+                try CodeFile.write([("images", codes, [Int](repeating: -1, count: codes.count))], to: URL(fileURLWithPath: output))
+                print("wrote \(codes.count) codes of \(codes.bitCount) bits (set 'images') to \(output)")
+                return
+            }
             let encoded = experiment.encode(role)
             try CodeFile.write([(role.rawValue, encoded.codes, encoded.labels)], to: URL(fileURLWithPath: output))
             print("wrote \(encoded.codes.count) codes of \(encoded.codes.bitCount) bits (set '\(role.rawValue)') to \(output)")
@@ -42,7 +49,9 @@ struct Index: ParsableCommand {
             guard substrings >= 0 && substrings <= packed.bitCount else { throw ValidationError("--substrings must be in 0…\(packed.bitCount)") }
             let file = HammingIndexFile(kind: substrings == 0 ? .flat : .multiIndex, substringCount: substrings, codes: packed)
             try file.write(to: URL(fileURLWithPath: output))
-            print("indexed \(packed.count) codes of \(packed.bitCount) bits (\(substrings == 0 ? "flat" : "\(substrings)-substring multi-index")) into \(output)")
+            print(
+                "indexed \(packed.count) codes of \(packed.bitCount) bits (\(substrings == 0 ? "flat" : "\(substrings)-substring multi-index")) into \(output)"
+            )
         }
     }
 }
@@ -65,12 +74,16 @@ struct Search: ParsableCommand {
             let database = try CodeFile.read(databaseSet, from: codesURL)
             let file = try HammingIndexFile.read(from: URL(fileURLWithPath: index), expectedBitCount: queries.codes.bitCount)
             guard file.codes.count == database.codes.count else {
-                throw WorkflowError.invalid("the index holds \(file.codes.count) codes but set '\(databaseSet)' of \(codes) has \(database.codes.count)")
+                throw WorkflowError.invalid(
+                    "the index holds \(file.codes.count) codes but set '\(databaseSet)' of \(codes) has \(database.codes.count)")
             }
             guard k >= 1 else { throw ValidationError("--k must be at least 1") }
             let shown = min(count, queries.codes.count)
-            let selected = PackedCodes(bits: (0..<shown).map { q in (0..<queries.codes.bitCount).map { queries.codes.bit($0, ofCode: q) } }, bitCount: queries.codes.bitCount)
-            let searcher: any HammingIndex = file.kind == .flat ? FlatHammingIndex(file.codes) : try MultiIndexHashing(file.codes, substringCount: file.substringCount)
+            let selected = PackedCodes(
+                bits: (0..<shown).map { q in (0..<queries.codes.bitCount).map { queries.codes.bit($0, ofCode: q) } }, bitCount: queries.codes.bitCount
+            )
+            let searcher: any HammingIndex =
+                file.kind == .flat ? FlatHammingIndex(file.codes) : try MultiIndexHashing(file.codes, substringCount: file.substringCount)
             let results = radius.map { searcher.search(selected, radius: $0) } ?? searcher.search(selected, k: k)
             for (query, neighbours) in results.enumerated() {
                 let hits = neighbours.filter { database.labels[$0.index] == queries.labels[query] }.count
@@ -112,7 +125,10 @@ struct Evaluate: ParsableCommand {
                 let report = try evaluator.evaluate(options: RetrievalOptions(topK: topK, radius: radius))
                 let directory = URL(fileURLWithPath: output ?? url.deletingLastPathComponent().path, isDirectory: true)
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                let files = [directory.appendingPathComponent("report.json"), directory.appendingPathComponent("precision-recall.svg"), directory.appendingPathComponent("precision-at-k.svg")]
+                let files = [
+                    directory.appendingPathComponent("report.json"), directory.appendingPathComponent("precision-recall.svg"),
+                    directory.appendingPathComponent("precision-at-k.svg"),
+                ]
                 try report.writeJSON(to: files[0])
                 try report.writePrecisionRecallSVG(to: files[1])
                 try report.writePrecisionAtKSVG(to: files[2])
@@ -157,8 +173,10 @@ struct Demo: ParsableCommand {
             try experiment.loadCheckpoint()
             let (report, files) = try experiment.evaluate()
             printReport(report, files: files)
-            print(String(format: "demo finished in %.0f s: mAP@all %.4f, P@H≤2 %.4f; report %@", Date().timeIntervalSince(start),
-                         report.meanAveragePrecision, report.precisionWithinRadius, files[0].path))
+            print(
+                String(
+                    format: "demo finished in %.0f s: mAP@all %.4f, P@H≤2 %.4f; report %@", Date().timeIntervalSince(start),
+                    report.meanAveragePrecision, report.precisionWithinRadius, files[0].path))
         }
     }
 }

@@ -49,7 +49,9 @@ struct RunOptions: ParsableArguments {
         specification.evaluation = RetrievalOptions(topK: topK)
         let milestones = lrMilestones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         specification.trainer.learningRateMilestones = try milestones.map {
-            guard let value = Int($0), value >= 0 else { throw ValidationError("--lr-milestones must be comma-separated epochs, got '\(lrMilestones)'") }
+            guard let value = Int($0), value >= 0 else {
+                throw ValidationError("--lr-milestones must be comma-separated epochs, got '\(lrMilestones)'")
+            }
             return value
         }
         return specification
@@ -80,10 +82,14 @@ struct Train: ParsableCommand {
             }
             let specification = try options.specification(output: output, progress: style)
             let experiment = try Experiment(specification, dataDirectory: data.url)
-            print("\(specification.method) · \(specification.backbone) · \(specification.bits) bits · \(specification.dataset): \(experiment.split.summary); \(Engine.threadCount) threads")
+            print(
+                "\(specification.method) · \(specification.backbone) · \(specification.bits) bits · \(specification.dataset): \(experiment.split.summary); \(Engine.threadCount) threads"
+            )
             let summary = try experiment.train(resume: resume)
-            print(String(format: "trained %d epochs in %.0f s; best validation mAP %@ at epoch %@", summary.epochsCompleted, summary.seconds,
-                         summary.bestValidationMAP.map { String(format: "%.4f", $0) } ?? "-", summary.bestEpoch.map(String.init) ?? "-"))
+            print(
+                String(
+                    format: "trained %d epochs in %.0f s; best validation mAP %@ at epoch %@", summary.epochsCompleted, summary.seconds,
+                    summary.bestValidationMAP.map { String(format: "%.4f", $0) } ?? "-", summary.bestEpoch.map(String.init) ?? "-"))
             guard !skipEvaluation else { return }
             try experiment.loadCheckpoint()
             let (report, files) = try experiment.evaluate()
@@ -93,8 +99,11 @@ struct Train: ParsableCommand {
 }
 
 func printReport(_ report: RetrievalReport, files: [URL]) {
-    print(String(format: "mAP@all %.4f (tie-aware %.4f)  mAP@%d %.4f  P@H≤%d %.4f  R@H≤%d %.4f  (%d queries, %d database, %d bits)",
-                 report.meanAveragePrecision, report.tieAwareMeanAveragePrecision, report.topK, report.meanAveragePrecisionAtK,
-                 report.radius, report.precisionWithinRadius, report.radius, report.recallWithinRadius, report.queryCount, report.databaseCount, report.bitCount))
+    print(
+        String(
+            format: "mAP@all %.4f (tie-aware %.4f)  mAP@%d %.4f  P@H≤%d %.4f  R@H≤%d %.4f  (%d queries, %d database, %d bits)",
+            report.meanAveragePrecision, report.tieAwareMeanAveragePrecision, report.topK, report.meanAveragePrecisionAtK,
+            report.radius, report.precisionWithinRadius, report.radius, report.recallWithinRadius, report.queryCount, report.databaseCount,
+            report.bitCount))
     for file in files { print("  wrote \(file.path)") }
 }

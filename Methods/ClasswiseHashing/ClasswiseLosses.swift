@@ -53,8 +53,10 @@ public func batchBinaryCenters(outputs: Tensor, labels: [Int]) -> (centers: Tens
 public func centerSimilarityLoss(binaryCenters: Tensor, binaryLabels: [Int], centers: Tensor) -> Tensor {
     let (zCount, classCount, bits) = (binaryCenters.shape[0], centers.shape[0], Float(centers.shape[1]))
     let theta = cosineSimilarities(binaryCenters.detached(), centers) * (0.5 * bits)
-    let similarity = Tensor(shape: [zCount, classCount], unsafeUninitialized: { s in
-        for i in 0..<zCount { for j in 0..<classCount { s[i * classCount + j] = binaryLabels[i] == j ? 1 : 0 } }
-    })
+    let similarity = Tensor(
+        shape: [zCount, classCount],
+        unsafeUninitialized: { s in
+            for i in 0..<zCount { for j in 0..<classCount { s[i * classCount + j] = binaryLabels[i] == j ? 1 : 0 } }
+        })
     return (theta.softplus() - similarity * theta).sum() / Float(zCount)
 }

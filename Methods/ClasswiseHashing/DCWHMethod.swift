@@ -26,7 +26,9 @@ public struct DCWHConfiguration: MethodConfiguration, Equatable {
         try check(centerUpdateInterval >= 1, "centerUpdateInterval must be at least 1")
         try check(boundedOutputWeight >= 0 && quantizationWeight >= 0, "term weights must be ≥ 0")
         try check(outputBound > 0, "outputBound must be positive")
-        try check(learningRate > 0 && momentum >= 0 && momentum < 1 && weightDecay >= 0, "learning rate must be positive, momentum in [0, 1), weight decay ≥ 0")
+        try check(
+            learningRate > 0 && momentum >= 0 && momentum < 1 && weightDecay >= 0,
+            "learning rate must be positive, momentum in [0, 1), weight decay ≥ 0")
     }
 }
 
@@ -56,7 +58,8 @@ func makeClasswiseNetwork(method: String, context: MethodContext, learnableCente
     }
     var generator = SeededGenerator(seed: context.seed)
     let backbone = try context.makeBackbone(generator: &generator)
-    return ClasswiseNetwork(backbone: backbone, bitCount: context.bitCount, classCount: context.classCount, learnableCenters: learnableCenters, generator: &generator)
+    return ClasswiseNetwork(
+        backbone: backbone, bitCount: context.bitCount, classCount: context.classCount, learnableCenters: learnableCenters, generator: &generator)
 }
 
 /// Deep Class-Wise Hashing (Zhe, Chen & Yan, TNNLS 2020).
@@ -79,7 +82,9 @@ public final class DCWHMethod: HashingMethod {
         optimizers = [
             MethodOptimizer(
                 name: "network",
-                optimizer: SGD(model.trainableParameters(), learningRate: configuration.learningRate, momentum: configuration.momentum, weightDecay: configuration.weightDecay))
+                optimizer: SGD(
+                    model.trainableParameters(), learningRate: configuration.learningRate, momentum: configuration.momentum,
+                    weightDecay: configuration.weightDecay))
         ]
     }
 
@@ -99,7 +104,11 @@ public final class DCWHMethod: HashingMethod {
 
     /// The named loss terms for a batch of outputs.
     public func lossTerms(outputs: Tensor, labels: [Int]) -> [LossTerm] {
-        var terms = [LossTerm("classwise", classwiseLoss(outputs: outputs, centers: model.centers.value, labels: labels, inverseVariance: configuration.inverseVariance))]
+        var terms = [
+            LossTerm(
+                "classwise",
+                classwiseLoss(outputs: outputs, centers: model.centers.value, labels: labels, inverseVariance: configuration.inverseVariance))
+        ]
         if configuration.boundedOutputWeight > 0 {
             terms.append(LossTerm("bounded", boundedOutputLoss(outputs, bound: configuration.outputBound) * configuration.boundedOutputWeight))
         }

@@ -53,19 +53,27 @@ public final class IDCWHMethod: HashingMethod {
         optimizers = [
             MethodOptimizer(
                 name: "network",
-                optimizer: SGD(features, learningRate: configuration.learningRate, momentum: configuration.momentum, weightDecay: configuration.weightDecay)),
+                optimizer: SGD(
+                    features, learningRate: configuration.learningRate, momentum: configuration.momentum, weightDecay: configuration.weightDecay)),
             MethodOptimizer(
                 name: "centers",
-                optimizer: SGD([network.centers], learningRate: configuration.centerLearningRate, momentum: configuration.momentum, weightDecay: configuration.weightDecay)),
+                optimizer: SGD(
+                    [network.centers], learningRate: configuration.centerLearningRate, momentum: configuration.momentum,
+                    weightDecay: configuration.weightDecay)),
         ]
     }
 
     /// The named loss terms for a batch of outputs.
     public func lossTerms(outputs: Tensor, labels: [Int]) -> [LossTerm] {
         let centers = model.centers.value
-        var terms = [LossTerm("classwise", classwiseLoss(outputs: outputs, centers: centers, labels: labels, inverseVariance: configuration.inverseVariance))]
+        var terms = [
+            LossTerm("classwise", classwiseLoss(outputs: outputs, centers: centers, labels: labels, inverseVariance: configuration.inverseVariance))
+        ]
         let binary = batchBinaryCenters(outputs: outputs, labels: labels)
-        terms.append(LossTerm("center-similarity", centerSimilarityLoss(binaryCenters: binary.centers, binaryLabels: binary.labels, centers: centers) * configuration.gamma))
+        terms.append(
+            LossTerm(
+                "center-similarity",
+                centerSimilarityLoss(binaryCenters: binary.centers, binaryLabels: binary.labels, centers: centers) * configuration.gamma))
         terms.append(LossTerm("quantization", quantizationLoss(outputs) * configuration.beta))
         if configuration.boundedOutputWeight > 0 {
             terms.append(LossTerm("bounded", boundedOutputLoss(outputs, bound: configuration.outputBound) * configuration.boundedOutputWeight))

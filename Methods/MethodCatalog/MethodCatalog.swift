@@ -1,7 +1,7 @@
 import Backbones
+import ClasswiseHashing
 import HashingCore
 import SSDH
-import ClasswiseHashing
 
 /// The one place that lists every built-in method. A new method is a new target under
 /// Methods/ with a `registration`, added here.

@@ -24,12 +24,16 @@ public struct SSDHClassificationLoss: HashingLoss {
         case .softmax:
             return [LossTerm("classification", crossEntropy(logits: logits, labels: labels) * weight)]
         case .multiLabelHinge:
-            let targets = Tensor(shape: logits.shape, unsafeUninitialized: { values in
-                let classes = logits.shape[1]
-                for i in values.indices { values[i] = 0 }
-                for (row, label) in labels.enumerated() { values[row * classes + label] = 1 }
-            })
-            return [LossTerm("classification", SSDHClassificationLoss.multiLabelHinge(scores: logits, targets: targets, exponent: hingeExponent) * weight)]
+            let targets = Tensor(
+                shape: logits.shape,
+                unsafeUninitialized: { values in
+                    let classes = logits.shape[1]
+                    for i in values.indices { values[i] = 0 }
+                    for (row, label) in labels.enumerated() { values[row * classes + label] = 1 }
+                })
+            return [
+                LossTerm("classification", SSDHClassificationLoss.multiLabelHinge(scores: logits, targets: targets, exponent: hingeExponent) * weight)
+            ]
         }
     }
 

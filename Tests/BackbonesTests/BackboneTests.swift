@@ -1,11 +1,13 @@
 import Backbones
 import HashingCore
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Backbones")
 struct BackboneTests {
-    @Test(arguments: [("lenet", [1, 28, 28]), ("lenet", [1, 16, 16]), ("digits-convnet", [3, 32, 32]), ("digits-convnet", [1, 28, 28]), ("small-vgg", [3, 32, 32])])
+    @Test(arguments: [
+        ("lenet", [1, 28, 28]), ("lenet", [1, 16, 16]), ("digits-convnet", [3, 32, 32]), ("digits-convnet", [1, 28, 28]), ("small-vgg", [3, 32, 32]),
+    ])
     func featuresHaveTheAdvertisedShape(name: String, shape: [Int]) throws {
         var generator = SeededGenerator(seed: 1)
         let backbone = try BackboneCatalog.registry().make(name, inputShape: shape, domainCount: 1, generator: &generator)
@@ -20,7 +22,9 @@ struct BackboneTests {
         #expect(throws: RegistryError.unknownBackbone("resnet", available: ["lenet", "digits-convnet", "small-vgg"])) {
             _ = try registry.make("resnet", inputShape: [1, 28, 28], domainCount: 1, generator: &generator)
         }
-        #expect(throws: RegistryError.self) { _ = try registry.make("digits-convnet", inputShape: [1, 20, 20], domainCount: 1, generator: &generator) }
+        #expect(throws: RegistryError.self) {
+            _ = try registry.make("digits-convnet", inputShape: [1, 20, 20], domainCount: 1, generator: &generator)
+        }
         #expect(throws: RegistryError.self) { _ = try registry.make("lenet", inputShape: [1, 8, 8], domainCount: 1, generator: &generator) }
     }
 

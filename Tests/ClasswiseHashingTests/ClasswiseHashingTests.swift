@@ -2,8 +2,8 @@ import ClasswiseHashing
 import Foundation
 import HashingCore
 import MethodCatalog
-import Testing
 import TestSupport
+import Testing
 
 func softplus(_ x: Double) -> Double { log(1 + exp(x)) }
 
@@ -17,17 +17,20 @@ enum HandExample {
 func toyImages(count: Int, seed: UInt64) -> (images: Tensor, labels: [Int]) {
     var generator = SeededGenerator(seed: seed)
     let labels = (0..<count).map { $0 % 3 }
-    let images = Tensor(shape: [count, 1, 16, 16], unsafeUninitialized: { pixels in
-        for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
-        for (n, label) in labels.enumerated() {
-            for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
-        }
-    })
+    let images = Tensor(
+        shape: [count, 1, 16, 16],
+        unsafeUninitialized: { pixels in
+            for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
+            for (n, label) in labels.enumerated() {
+                for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
+            }
+        })
     return (images, labels)
 }
 
 func context(bits: Int) throws -> MethodContext {
-    MethodContext(bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: "lenet"), seed: 2)
+    MethodContext(
+        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: "lenet"), seed: 2)
 }
 
 @Suite("DCWH and IDCWH")
@@ -85,7 +88,9 @@ struct ClasswiseHashingTests {
     }
 
     @Test func idcwhTrainsItsCentersWithTheirOwnLearningRate() throws {
-        let method = try #require(try MethodCatalog.registry().make("idcwh", configuration: Data(#"{"centerLearningRate": 0.02}"#.utf8), context: context(bits: 8)) as? IDCWHMethod)
+        let method = try #require(
+            try MethodCatalog.registry().make("idcwh", configuration: Data(#"{"centerLearningRate": 0.02}"#.utf8), context: context(bits: 8))
+                as? IDCWHMethod)
         #expect(method.optimizers.map(\.name) == ["network", "centers"])
         #expect(method.optimizers[1].optimizer.parameters.count == 1 && method.optimizers[1].optimizer.parameters[0] === method.model.centers)
         #expect(method.optimizers[1].baseLearningRate == 0.02 && method.optimizers[0].baseLearningRate == 0.01)

@@ -26,7 +26,9 @@ struct RegistryTests {
     }
 
     @Test func unknownKeysWrongTypesAndInvalidJSONAreRejected() {
-        #expect(throws: RegistryError.unknownConfigurationKey(method: "toy", key: "stepz", known: ["name", "rate", "steps"])) { try decode(#"{"stepz": 7}"#) }
+        #expect(throws: RegistryError.unknownConfigurationKey(method: "toy", key: "stepz", known: ["name", "rate", "steps"])) {
+            try decode(#"{"stepz": 7}"#)
+        }
         #expect(throws: RegistryError.self) { try decode(#"{"steps": "seven"}"#) }
         #expect(throws: RegistryError.self) { try decode("[1, 2]") }
         #expect(throws: RegistryError.self) { try decode("{not json") }

@@ -2,19 +2,21 @@ import Foundation
 import HashingCore
 import MethodCatalog
 import SSDH
-import Testing
 import TestSupport
+import Testing
 
 /// Images of 3 classes: a bright 4×4 square whose position depends on the class, plus noise.
 func toyBatch(count: Int, seed: UInt64) -> (images: Tensor, labels: [Int]) {
     var generator = SeededGenerator(seed: seed)
     let labels = (0..<count).map { $0 % 3 }
-    let images = Tensor(shape: [count, 1, 16, 16], unsafeUninitialized: { pixels in
-        for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
-        for (n, label) in labels.enumerated() {
-            for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
-        }
-    })
+    let images = Tensor(
+        shape: [count, 1, 16, 16],
+        unsafeUninitialized: { pixels in
+            for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
+            for (n, label) in labels.enumerated() {
+                for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
+            }
+        })
     return (images, labels)
 }
 
@@ -73,7 +75,8 @@ struct SSDHTests {
 
     @Test(arguments: [12, 48])
     func trainingStepsGiveFiniteDecreasingLossAndCodesOfTheConfiguredWidth(bits: Int) throws {
-        let method = try MethodCatalog.registry().make("ssdh", configuration: Data(#"{"codeTermRampEpochs": 0}"#.utf8), context: ssdhContext(bits: bits))
+        let method = try MethodCatalog.registry().make(
+            "ssdh", configuration: Data(#"{"codeTermRampEpochs": 0}"#.utf8), context: ssdhContext(bits: bits))
         let (images, labels) = toyBatch(count: 24, seed: 3)
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
         var totals: [Float] = []
