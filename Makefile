@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments bench-train bench-search torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments bench-train bench-search bench-eval torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -50,6 +50,11 @@ experiments: deps data
 bench-train: deps torch-env
 	$(SWIFT) build -c release --product bench-train
 	.build/release/bench-train --threads 1,2 --python $(PYTHON)
+
+## Retrieval evaluation speed at MNIST size (10,000 × 55,000 codes, 48 bits).
+bench-eval: deps
+	$(SWIFT) build -c release --product bench-eval
+	.build/release/bench-eval
 
 torch-env:
 	@Scripts/setup-torch-venv.sh

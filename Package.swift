@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "lenet-demo", targets: ["LeNetDemo"]),
         .executable(name: "bench-train", targets: ["BenchTrain"]),
         .executable(name: "bench-search", targets: ["BenchSearch"]),
+        .executable(name: "bench-eval", targets: ["BenchEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,8 @@ let package = Package(
             path: "Core/CJPEG",
             providers: [.apt(["libjpeg-dev"])]
         ),
+        // libjpeg behind setjmp/longjmp, so a corrupt JPEG returns an error instead of exiting.
+        .target(name: "CJPEGSafe", dependencies: ["CJPEG"], path: "Core/CJPEGSafe"),
         // Hamming-distance kernels in C: runtime dispatch to POPCNT/AVX2 (see STYLE.md).
         .target(name: "CHamming", path: "Core/CHamming"),
 
@@ -73,7 +76,7 @@ let package = Package(
         // MARK: - Data
         .target(
             name: "Datasets",
-            dependencies: ["SystemZlib", "CJPEG", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["SystemZlib", "CJPEG", "CJPEGSafe", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Datasets",
             resources: [.copy("Embedded")]
         ),
@@ -115,6 +118,8 @@ let package = Package(
             dependencies: ["Evaluation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/bench-search"
         ),
+
+        .executableTarget(name: "BenchEval", dependencies: ["Evaluation"], path: "Benchmarks/bench-eval"),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
