@@ -42,13 +42,8 @@ let package = Package(
             path: "Core/SystemZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .systemLibrary(
-            name: "CJPEG",
-            path: "Core/CJPEG",
-            providers: [.apt(["libjpeg-dev"])]
-        ),
         // libjpeg behind setjmp/longjmp, so a corrupt JPEG returns an error instead of exiting.
-        .target(name: "CJPEGSafe", dependencies: ["CJPEG"], path: "Core/CJPEGSafe"),
+        .target(name: "CJPEGSafe", path: "Core/CJPEGSafe", linkerSettings: [.linkedLibrary("jpeg")]),
         // Hamming-distance kernels in C: runtime dispatch to POPCNT/AVX2 (see STYLE.md).
         .target(name: "CHamming", path: "Core/CHamming"),
 
@@ -76,7 +71,7 @@ let package = Package(
         // MARK: - Data
         .target(
             name: "Datasets",
-            dependencies: ["SystemZlib", "CJPEG", "CJPEGSafe", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["SystemZlib", "CJPEGSafe", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Datasets",
             resources: [.copy("Embedded")]
         ),

@@ -1,34 +1,28 @@
-import CJPEG
+import CJPEGSafe
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// A JPEG decoder backed by the system libjpeg (libjpeg-turbo): baseline, extended and
 /// progressive JPEG, Huffman or arithmetic coded, grayscale, colour (YCbCr or RGB) or CMYK,
 /// decoded into 8-bit RGB or grayscale ``DecodedImage``s.
 ///
-/// ## Errors without `longjmp`
+/// ## Errors through `setjmp` and `longjmp`, in C
 ///
 /// libjpeg reports a fatal error by calling the error manager's `error_exit`, which must never
-/// return (the default calls `exit`). C programs `longjmp` out of it; Swift cannot `setjmp`. So
-/// this decoder defends in two layers:
+/// return (the default calls `exit`). The recovery libjpeg documents is to `longjmp` out of it
+/// to a `setjmp` made before decoding; Swift cannot call `setjmp`, so that part is the small C
+/// target `CJPEGSafe`. The decoder works in two layers:
 ///
 /// 1. Before libjpeg sees a byte, ``JPEGStructure`` walks the file's markers in Swift and
-///    rejects every structural problem that would make libjpeg call `error_exit` (bad or
+///    rejects the structural problems that would make libjpeg call `error_exit` (bad or
 ///    truncated segments, unsupported frame types, undefined or invalid tables, bad scan
-///    parameters, images too large), with a ``DatasetError`` naming the marker and offset.
-/// 2. libjpeg then runs on a short-lived thread of its own whose `error_exit` records libjpeg's
-///    message and ends that thread with `pthread_exit`, so it never returns into libjpeg; the
-///    calling thread joins it, releases libjpeg's memory with `jpeg_destroy_decompress`, and
-///    throws. (This is libjpeg's documented recovery, with the thread's end in place of the
-///    `longjmp`: libjpeg's state is exactly what a `longjmp` would leave.) The decoding thread
-///    holds no Swift objects, so nothing leaks when it ends early.
+///    parameters, images too large), with a ``DatasetError`` naming the marker and offset —
+///    clearer than libjpeg's own messages.
+/// 2. `hashing_jpeg_decode` then runs libjpeg on the calling thread. Its `error_exit` formats
+///    libjpeg's message and `longjmp`s back into `hashing_jpeg_decode`, which destroys the
+///    decompressor, frees the pixels decoded so far and returns an error status; this decoder
+///    turns that status into a ``DatasetError``. So whatever the pre-check misses still comes
+///    back as an error, never an exit. No Swift frame lies between the `setjmp` and the
+///    `longjmp`, so nothing Swift owns is skipped.
 ///
 /// In strict mode (``rejectsCorruptData``, the default) libjpeg's warnings — corrupt
 /// entropy-coded data, a premature end of file, extraneous bytes — end decoding the same way
@@ -104,84 +98,47 @@ public struct JPEGDecoder: Sendable {
         }
     }
 
-    /// Decodes data that has passed ``JPEGStructure`` with libjpeg, on a thread of its own.
+    /// Decodes data that has passed ``JPEGStructure`` with libjpeg, through `hashing_jpeg_decode`
+    /// (whose error manager `longjmp`s out of libjpeg's fatal errors, and of its warnings in strict mode).
     ///
     /// Tests call this directly with unvalidated input to exercise the error manager.
     func decodeWithLibjpeg(_ bytes: UnsafeRawBufferPointer, structure: JPEGStructure?, source: String) throws
         -> DecodedImage
     {
-        let job = UnsafeMutablePointer<LibjpegJob>.allocate(capacity: 1)
-        let decompress = UnsafeMutablePointer<jpeg_decompress_struct>.allocate(capacity: 1)
-        let errorManager = UnsafeMutablePointer<jpeg_error_mgr>.allocate(capacity: 1)
-        let message = UnsafeMutablePointer<CChar>.allocate(capacity: Int(JMSG_LENGTH_MAX) + 1)
-        message.initialize(repeating: 0, count: Int(JMSG_LENGTH_MAX) + 1)
-        decompress.initialize(to: jpeg_decompress_struct())
-        errorManager.initialize(to: jpeg_error_mgr())
         let wantsGray = colorMode == .grayscale || (colorMode == .original && structure?.componentCount == 1)
-        job.initialize(
-            to: LibjpegJob(
-                decompress: decompress, errorManager: errorManager, message: message,
-                input: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), inputCount: bytes.count,
-                wantsGray: wantsGray, treatsWarningsAsErrors: rejectsCorruptData,
-                maximumPixelCount: maximumPixelCount))
-        defer {
-            if job.pointee.isCreated {
-                jpeg_destroy_decompress(decompress)
-            }
-            free(job.pointee.output)
-            job.deinitialize(count: 1)
-            job.deallocate()
-            decompress.deallocate()
-            errorManager.deallocate()
-            message.deallocate()
-        }
+        var image = hashing_jpeg_image()
+        defer { hashing_jpeg_free(&image) }
+        let status = hashing_jpeg_decode(
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, wantsGray ? 1 : 0,
+            rejectsCorruptData ? 1 : 0, max(0, maximumPixelCount), &image)
 
-        try Self.runOnOwnThread(job, source: source)
-
-        let failure = job.pointee.failure
-        if failure != .none {
-            let text = String(cString: message)
-            switch failure {
-            case .warning:
-                throw DatasetError.corruptCompressedData(source: source, reason: "libjpeg: \(text)")
-            case .tooLarge:
-                throw DatasetError.invalidFormat(
-                    source: source,
-                    reason: "the image is \(job.pointee.width) × \(job.pointee.height) pixels,"
-                        + " more than the decoder's limit of \(maximumPixelCount)")
-            default:
-                throw DatasetError.invalidFormat(source: source, reason: "libjpeg: \(text)")
-            }
+        switch status {
+        case HASHING_JPEG_OK:
+            break
+        case HASHING_JPEG_WARNING:
+            throw DatasetError.corruptCompressedData(source: source, reason: "libjpeg: \(Self.message(of: image))")
+        case HASHING_JPEG_TOO_LARGE:
+            throw DatasetError.invalidFormat(
+                source: source,
+                reason: "the image is \(image.width) × \(image.height) pixels,"
+                    + " more than the decoder's limit of \(maximumPixelCount)")
+        default:  // HASHING_JPEG_ERROR, HASHING_JPEG_NO_MEMORY
+            throw DatasetError.invalidFormat(source: source, reason: "libjpeg: \(Self.message(of: image))")
         }
-        let width = Int(job.pointee.width)
-        let height = Int(job.pointee.height)
-        let channels = Int(job.pointee.channels)
-        let decoded = Array(UnsafeBufferPointer(start: job.pointee.output, count: width * height * channels))
+        let width = image.width
+        let height = image.height
+        let channels = Int(image.channels)
+        let decoded = Array(UnsafeBufferPointer(start: image.pixels, count: width * height * channels))
         if channels == 4 {
             return Self.convertCMYK(
-                decoded, width: width, height: height, isInverted: job.pointee.isAdobeCMYK, toGray: wantsGray)
+                decoded, width: width, height: height, isInverted: image.saw_Adobe_marker != 0, toGray: wantsGray)
         }
         return DecodedImage(width: width, height: height, channels: channels, pixels: decoded)
     }
 
-    /// Runs ``libjpegWorker`` for a job on a new thread and waits for it to end, normally or
-    /// through `pthread_exit` in the error manager.
-    private static func runOnOwnThread(_ job: UnsafeMutablePointer<LibjpegJob>, source: String) throws {
-        #if canImport(Darwin)
-            var thread: pthread_t?
-        #else
-            var thread = pthread_t()
-        #endif
-        let status = pthread_create(&thread, nil, libjpegWorker, UnsafeMutableRawPointer(job))
-        guard status == 0 else {
-            throw DatasetError.invalidFormat(
-                source: source, reason: "cannot start a thread for libjpeg: \(String(cString: strerror(status)))")
-        }
-        #if canImport(Darwin)
-            pthread_join(thread!, nil)
-        #else
-            pthread_join(thread, nil)
-        #endif
+    /// The NUL-terminated message `hashing_jpeg_decode` left in an image.
+    private static func message(of image: hashing_jpeg_image) -> String {
+        withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// Converts CMYK samples to RGB (or gray): `R = (255 − C)(255 − K) / 255` and so on, with the
@@ -206,120 +163,4 @@ public struct JPEGDecoder: Sendable {
         }
         return DecodedImage(width: width, height: height, channels: toGray ? 1 : 3, pixels: pixels)
     }
-}
-
-/// How a libjpeg job ended badly.
-enum LibjpegFailure: Sendable {
-    case none
-    /// libjpeg called `error_exit`.
-    case error
-    /// libjpeg emitted a warning while warnings are errors.
-    case warning
-    /// The image turned out larger than allowed.
-    case tooLarge
-}
-
-/// Everything the decoding thread reads and writes, in memory owned by the calling thread.
-///
-/// It holds only pointers and plain values, never a Swift object, so that ending the thread
-/// with `pthread_exit` in the middle of libjpeg releases nothing that needed releasing.
-struct LibjpegJob {
-    var decompress: UnsafeMutablePointer<jpeg_decompress_struct>
-    var errorManager: UnsafeMutablePointer<jpeg_error_mgr>
-    var message: UnsafeMutablePointer<CChar>
-    var input: UnsafePointer<UInt8>?
-    var inputCount: Int
-    var wantsGray: Bool
-    var treatsWarningsAsErrors: Bool
-    var maximumPixelCount: Int
-    /// Set once `jpeg_CreateDecompress` has returned, so that the caller knows to destroy it.
-    var isCreated = false
-    var failure = LibjpegFailure.none
-    /// The decoded samples, `malloc`ed by the decoding thread and freed by the caller.
-    var output: UnsafeMutablePointer<UInt8>?
-    var width: UInt32 = 0
-    var height: UInt32 = 0
-    var channels: Int32 = 0
-    var isAdobeCMYK = false
-}
-
-/// Records libjpeg's message for the current error or warning and ends the decoding thread.
-private func endLibjpegThread(_ common: j_common_ptr?, _ failure: LibjpegFailure) -> Never {
-    if let common, let job = common.pointee.client_data?.assumingMemoryBound(to: LibjpegJob.self) {
-        if let format = common.pointee.err?.pointee.format_message {
-            format(common, job.pointee.message)
-        }
-        job.pointee.failure = failure
-    }
-    pthread_exit(nil)
-}
-
-#if canImport(Darwin)
-    private typealias ThreadArgument = UnsafeMutableRawPointer
-#else
-    private typealias ThreadArgument = UnsafeMutableRawPointer?
-#endif
-
-/// The decoding thread: sets up libjpeg with an error manager that never returns into it, and
-/// decodes the job's input into `malloc`ed memory.
-private func libjpegWorker(_ argument: ThreadArgument) -> UnsafeMutableRawPointer? {
-    let job = argument!.assumingMemoryBound(to: LibjpegJob.self)
-    let decompress = job.pointee.decompress
-    let errorManager = job.pointee.errorManager
-
-    decompress.pointee.err = jpeg_std_error(errorManager)
-    errorManager.pointee.error_exit = { common in endLibjpegThread(common, .error) }
-    errorManager.pointee.output_message = { _ in }  // Never print to stderr.
-    errorManager.pointee.emit_message = { common, level in
-        // Level −1 is a warning (corrupt data); 0 and above are trace messages, which are ignored.
-        guard level < 0, let common, let job = common.pointee.client_data?.assumingMemoryBound(to: LibjpegJob.self)
-        else { return }
-        if job.pointee.treatsWarningsAsErrors {
-            endLibjpegThread(common, .warning)
-        }
-        common.pointee.err.pointee.num_warnings += 1
-    }
-    decompress.pointee.client_data = UnsafeMutableRawPointer(job)
-
-    jpeg_CreateDecompress(decompress, JPEG_LIB_VERSION, MemoryLayout<jpeg_decompress_struct>.size)
-    job.pointee.isCreated = true
-    jpeg_mem_src(decompress, job.pointee.input, UInt(job.pointee.inputCount))
-    _ = jpeg_read_header(decompress, 1)
-
-    let isCMYK = decompress.pointee.jpeg_color_space == JCS_CMYK || decompress.pointee.jpeg_color_space == JCS_YCCK
-    if isCMYK {
-        decompress.pointee.out_color_space = JCS_CMYK
-        job.pointee.isAdobeCMYK = decompress.pointee.saw_Adobe_marker != 0
-    } else {
-        decompress.pointee.out_color_space = job.pointee.wantsGray ? JCS_GRAYSCALE : JCS_RGB
-    }
-    let (pixelCount, overflow) = Int(decompress.pointee.image_width).multipliedReportingOverflow(
-        by: Int(decompress.pointee.image_height))
-    guard !overflow && pixelCount <= job.pointee.maximumPixelCount else {
-        job.pointee.width = decompress.pointee.image_width
-        job.pointee.height = decompress.pointee.image_height
-        job.pointee.failure = .tooLarge
-        return nil
-    }
-
-    _ = jpeg_start_decompress(decompress)
-    let width = Int(decompress.pointee.output_width)
-    let height = Int(decompress.pointee.output_height)
-    let channels = Int(decompress.pointee.output_components)
-    let rowLength = width * channels
-    guard let output = malloc(max(1, height * rowLength))?.assumingMemoryBound(to: UInt8.self) else {
-        job.pointee.failure = .error
-        strcpy(job.pointee.message, "out of memory for the decoded image")
-        return nil
-    }
-    job.pointee.output = output
-    job.pointee.width = UInt32(width)
-    job.pointee.height = UInt32(height)
-    job.pointee.channels = Int32(channels)
-    while decompress.pointee.output_scanline < decompress.pointee.output_height {
-        var row: JSAMPROW? = output + Int(decompress.pointee.output_scanline) * rowLength
-        _ = jpeg_read_scanlines(decompress, &row, 1)
-    }
-    _ = jpeg_finish_decompress(decompress)
-    return nil
 }

@@ -1,9 +1,9 @@
 /// A check of a JPEG file's marker structure, done in Swift before any byte reaches libjpeg.
 ///
-/// libjpeg reports fatal errors through `error_exit`, which must not return; Swift cannot
-/// `setjmp`, so ``JPEGDecoder`` rejects up front every structural problem that would make
-/// libjpeg (libjpeg-turbo 2.1) call `error_exit`, each with a clear ``DatasetError`` that names
-/// the marker and its offset. The checks mirror libjpeg's own (`jdmarker.c`, `jdinput.c`,
+/// libjpeg's fatal errors (`error_exit`) are caught in C by `CJPEGSafe`'s `setjmp`/`longjmp`,
+/// but with libjpeg's terse messages; so ``JPEGDecoder`` first rejects every structural problem
+/// that would make libjpeg (libjpeg-turbo 2.1) call `error_exit`, each with a clear
+/// ``DatasetError`` that names the marker and its offset. The checks mirror libjpeg's own (`jdmarker.c`, `jdinput.c`,
 /// `jdhuff.c`, `jdphuff.c`, `jdarith.c`, `jdsample.c`):
 ///
 /// - the file starts with SOI, and every segment's length fits in the file;

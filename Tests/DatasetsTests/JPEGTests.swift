@@ -234,12 +234,12 @@ struct JPEGTests {
         #expect(strictFailures > 0)
     }
 
-    @Test("libjpeg's own fatal errors come back as DatasetErrors through the error manager, never exit()")
+    @Test("libjpeg's own fatal errors and warnings come back as DatasetErrors through CJPEGSafe's longjmp, never exit()")
     func libjpegErrorManager() throws {
         let baseline = Self.fixture("jpeg-rgb-baseline-420.jpg")
         let frame = Self.segments(baseline).first { $0.marker == 0xC0 }!.offset
-        func decodeUnchecked(_ bytes: [UInt8]) throws -> DecodedImage {
-            try bytes.withUnsafeBytes { try JPEGDecoder().decodeWithLibjpeg($0, structure: nil, source: "raw.jpg") }
+        func decodeUnchecked(_ bytes: [UInt8], _ decoder: JPEGDecoder = JPEGDecoder()) throws -> DecodedImage {
+            try bytes.withUnsafeBytes { try decoder.decodeWithLibjpeg($0, structure: nil, source: "raw.jpg") }
         }
         var twelveBit = baseline
         twelveBit[frame + 4] = 12
@@ -261,6 +261,19 @@ struct JPEGTests {
             }
         }
         #expect(try decodeUnchecked(baseline).width == 17)
+        // A cut scan: libjpeg only warns, and the warning longjmps out in strict mode.
+        let cut = Array(baseline.prefix(baseline.count - 30))
+        expectDatasetError("corruptCompressedData", containing: ["raw.jpg", "libjpeg: "]) { try decodeUnchecked(cut) }
+        #expect(try decodeUnchecked(cut, JPEGDecoder(rejectsCorruptData: false)).width == 17)
+        // The pixel limit, checked in C before jpeg_start_decompress.
+        expectDatasetError("invalidFormat", containing: ["raw.jpg", "17 × 11 pixels", "limit of 100"]) {
+            try decodeUnchecked(baseline, JPEGDecoder(maximumPixelCount: 100))
+        }
+        // CMYK comes back as four channels from C and is converted in Swift, inverted or not.
+        let cmyk = Self.fixture("jpeg-cmyk-adobe.jpg")
+        #expect(try decodeUnchecked(cmyk) == JPEGDecoder().decode(cmyk))
+        // Without the pre-check, the same pixels as with it.
+        #expect(try decodeUnchecked(baseline) == JPEGDecoder().decode(baseline))
     }
 
     @Test("Random and mutated files: only DatasetErrors, never a crash, through both layers", arguments: [0, 1, 2])
