@@ -146,7 +146,7 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Run directory.") var output = "runs/demo"
     @Option(help: "Code length.") var bits = 32
-    @Option(help: "Training epochs.") var epochs = 15
+    @Option(help: "Training epochs.") var epochs = 30
     @Option(help: "Seed.") var seed: UInt64 = 1
 
     func run() throws {
