@@ -48,9 +48,10 @@ let package = Package(
         .target(name: "CHamming", path: "Core/CHamming"),
 
         // MARK: - Core: the engine
+        .target(name: "AtomicFiles", path: "Core/AtomicFiles"),
         .target(
             name: "TensorCore",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["AtomicFiles", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             path: "Core/TensorCore",
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
@@ -71,17 +72,17 @@ let package = Package(
         // MARK: - Data
         .target(
             name: "Datasets",
-            dependencies: ["SystemZlib", "CJPEGSafe", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["SystemZlib", "CJPEGSafe", "AtomicFiles", "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Datasets",
             resources: [.copy("Embedded")]
         ),
 
         // MARK: - Evaluation
-        .target(name: "Evaluation", dependencies: ["CHamming"], path: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["CHamming", "AtomicFiles"], path: "Evaluation"),
 
         // MARK: - Examples and benchmarks
         .target(
-            name: "HashingWorkflows", dependencies: ["HashingCore", "MethodCatalog", "Datasets", "Evaluation"],
+            name: "HashingWorkflows", dependencies: ["HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles"],
             path: "Examples/HashingWorkflows"),
         .executableTarget(
             name: "HashingCommand",

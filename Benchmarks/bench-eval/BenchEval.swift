@@ -30,7 +30,9 @@ struct BenchEval {
             let start = DispatchTime.now().uptimeNanoseconds
             reports.append(try evaluator.evaluate(options: RetrievalOptions(topK: 1000), threadCount: threads))
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            print("retrieval-eval queries=\(queryCount) database=\(databaseCount) bits=\(bitCount) threads=\(threads) seconds=\(String(format: "%.3f", seconds))")
+            print(
+                "retrieval-eval queries=\(queryCount) database=\(databaseCount) bits=\(bitCount) threads=\(threads) seconds=\(String(format: "%.3f", seconds))"
+            )
         }
         print("reports identical across thread counts: \(reports.allSatisfy { $0 == reports[0] })")
     }

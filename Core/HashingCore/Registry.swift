@@ -11,6 +11,12 @@ public protocol MethodConfiguration: Codable {
     func validate() throws
 }
 
+/// Throws ``RegistryError/invalidConfiguration(method:reason:)`` with `reason` unless `condition`
+/// holds: the building block of every configuration's `validate()`.
+public func require(method: String, _ condition: Bool, _ reason: @autoclosure () -> String) throws {
+    if !condition { throw RegistryError.invalidConfiguration(method: method, reason: reason()) }
+}
+
 /// What every method is built from, whatever its configuration: the problem's shape and the
 /// backbone to use (methods never import the Backbones target: the catalog hands them one).
 public struct MethodContext {
@@ -34,6 +40,16 @@ public struct MethodContext {
         self.backbone = backbone
         self.domainCount = domainCount
         self.seed = seed
+    }
+
+    /// Checks what every method needs: a bit count in 1…1024 and at least two classes.
+    public func validate(method: String) throws {
+        guard bitCount >= 1 && bitCount <= 1024 else {
+            throw RegistryError.invalidConfiguration(method: method, reason: "bit count \(bitCount) is outside 1…1024")
+        }
+        guard classCount >= 2 else {
+            throw RegistryError.invalidConfiguration(method: method, reason: "needs at least 2 classes, got \(classCount)")
+        }
     }
 
     /// Builds the backbone for this context's input shape and domain count.

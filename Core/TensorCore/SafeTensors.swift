@@ -1,12 +1,5 @@
+import AtomicFiles
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// Reads and writes named tensors in the Hugging Face *safetensors* format.
 ///
@@ -464,59 +457,14 @@ public enum SafeTensors {
         }
     }
 
-    /// Writes `data` to a unique temporary file beside `url`, flushes it, and renames it over `url`.
+    /// Writes `data` atomically (see ``AtomicFile``).
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        let temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
-        func failure(_ what: String) -> CheckpointError {
-            CheckpointError.writeFailed(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
-        }
-
-        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
-        var closed = false
         do {
-            defer { if !closed { close(descriptor) } }
-            try data.withUnsafeBytes { raw in
-                var written = 0
-                while written < raw.count {
-                    let result = systemWrite(descriptor, raw.baseAddress! + written, raw.count - written)
-                    if result < 0 {
-                        if errno == EINTR { continue }
-                        throw failure("cannot write the temporary file")
-                    }
-                    written += result
-                }
-            }
-            guard fsync(descriptor) == 0 else { throw failure("cannot flush the temporary file") }
-            closed = true
-            guard close(descriptor) == 0 else { throw failure("cannot close the temporary file") }
-            guard rename(temporaryPath, path) == 0 else { throw failure("cannot rename the temporary file into place") }
+            try AtomicFile.write(data, to: url)
         } catch {
-            unlink(temporaryPath)
-            throw error
-        }
-
-        // Best effort: make the rename itself durable.
-        let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
-        if directoryDescriptor >= 0 {
-            _ = fsync(directoryDescriptor)
-            close(directoryDescriptor)
+            throw CheckpointError.writeFailed(path: error.path, reason: error.reason)
         }
     }
-}
-
-/// POSIX `write(2)`, named so that it cannot be confused with ``SafeTensors/write(_:to:metadata:)``.
-private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-        return Glibc.write(descriptor, buffer, count)
-    #elseif canImport(Musl)
-        return Musl.write(descriptor, buffer, count)
-    #else
-        return Darwin.write(descriptor, buffer, count)
-    #endif
 }
 
 // MARK: - Errors

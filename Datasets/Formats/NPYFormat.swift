@@ -399,7 +399,7 @@ public enum NPYWriter {
     ///   - url: The destination; its directory must exist. An existing file is replaced.
     /// - Throws: ``DatasetError/writeFailed(path:reason:)`` when the file cannot be written.
     public static func write(_ array: NumpyArray, to url: URL) throws {
-        try AtomicFile.write(encode(array), to: url)
+        try DatasetFile.write(encode(array), to: url)
     }
 
     /// The magic string, version, header length and padded header for an array.

@@ -140,7 +140,7 @@ public enum NPZWriter {
     ///   - compression: Whether to store or deflate the members; stored by default.
     /// - Throws: ``DatasetError/writeFailed(path:reason:)`` when the archive cannot be built or written.
     public static func write(_ archive: NPZArchive, to url: URL, compression: Compression = .stored) throws {
-        try AtomicFile.write(encode(archive, compression: compression, path: url.path), to: url)
+        try DatasetFile.write(encode(archive, compression: compression, path: url.path), to: url)
     }
 
     private static func encode(_ archive: NPZArchive, compression: Compression, path: String) throws -> [UInt8] {

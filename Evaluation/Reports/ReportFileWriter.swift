@@ -1,19 +1,8 @@
+import AtomicFiles
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-    private let writeBytes = Glibc.write
-#elseif canImport(Musl)
-    import Musl
-    private let writeBytes = Musl.write
-#elseif canImport(Darwin)
-    import Darwin
-    private let writeBytes = Darwin.write
-#endif
-
-/// Atomic file replacement for reports and plots: the bytes go to a temporary file in the same
-/// directory, which is flushed to disk and then renamed over the destination (`rename(2)` is atomic
-/// within a file system), so a reader sees the old file or the new one, never a partial write.
+/// Atomic file replacement for reports and plots (see ``AtomicFiles/AtomicFile``): a reader sees
+/// the old file or the new one, never a partial write.
 enum ReportFileWriter {
     /// Writes `data` to `url` atomically, creating the parent directory if needed.
     ///
@@ -26,32 +15,10 @@ enum ReportFileWriter {
         } catch {
             throw EvaluationError.writeFailed(path: destination.path, reason: "cannot create directory \(directory.path)")
         }
-        let temporary = directory.appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).partial")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        if descriptor < 0 {
-            throw EvaluationError.writeFailed(path: destination.path, reason: "cannot create \(temporary.lastPathComponent): \(errorText())")
-        }
-        var failure: String?
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < bytes.count {
-                let written = writeBytes(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errorText()
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == nil, fsync(descriptor) != 0 { failure = errorText() }
-        if close(descriptor) != 0, failure == nil { failure = errorText() }
-        if failure == nil, rename(temporary.path, destination.path) != 0 { failure = errorText() }
-        if let failure {
-            unlink(temporary.path)
-            throw EvaluationError.writeFailed(path: destination.path, reason: failure)
+        do {
+            try AtomicFile.write(data, to: destination)
+        } catch {
+            throw EvaluationError.writeFailed(path: error.path, reason: error.reason)
         }
     }
-
-    private static func errorText() -> String { String(cString: strerror(errno)) }
 }

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Datasets
 import Evaluation
 import Foundation
@@ -235,18 +236,7 @@ extension JSONEncoder {
     }
 }
 
-/// Writes `data` to a temporary file beside `url` and renames it into place.
+/// Writes `data` atomically (see ``AtomicFiles/AtomicFile``).
 func writeAtomically(_ data: Data, to url: URL) throws {
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    do {
-        try data.write(to: temporary)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: url)
-        }
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw error
-    }
+    try AtomicFile.write(data, to: url)
 }

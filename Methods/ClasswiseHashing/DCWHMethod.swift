@@ -19,14 +19,12 @@ public struct DCWHConfiguration: MethodConfiguration, Equatable {
     public init() {}
 
     public func validate() throws {
-        func check(_ condition: Bool, _ reason: String) throws {
-            if !condition { throw RegistryError.invalidConfiguration(method: "dcwh", reason: reason) }
-        }
-        try check(inverseVariance > 0, "inverseVariance must be positive")
-        try check(centerUpdateInterval >= 1, "centerUpdateInterval must be at least 1")
-        try check(boundedOutputWeight >= 0 && quantizationWeight >= 0, "term weights must be ≥ 0")
-        try check(outputBound > 0, "outputBound must be positive")
-        try check(
+        try require(method: "dcwh", inverseVariance > 0, "inverseVariance must be positive")
+        try require(method: "dcwh", centerUpdateInterval >= 1, "centerUpdateInterval must be at least 1")
+        try require(method: "dcwh", boundedOutputWeight >= 0 && quantizationWeight >= 0, "term weights must be ≥ 0")
+        try require(method: "dcwh", outputBound > 0, "outputBound must be positive")
+        try require(
+            method: "dcwh",
             learningRate > 0 && momentum >= 0 && momentum < 1 && weightDecay >= 0,
             "learning rate must be positive, momentum in [0, 1), weight decay ≥ 0")
     }
@@ -50,12 +48,7 @@ public final class ClasswiseNetwork: Module {
 
 /// Shared checks and construction of the two class-wise methods.
 func makeClasswiseNetwork(method: String, context: MethodContext, learnableCenters: Bool) throws -> ClasswiseNetwork {
-    guard context.bitCount >= 1 && context.bitCount <= 1024 else {
-        throw RegistryError.invalidConfiguration(method: method, reason: "bit count \(context.bitCount) is outside 1…1024")
-    }
-    guard context.classCount >= 2 else {
-        throw RegistryError.invalidConfiguration(method: method, reason: "needs at least 2 classes, got \(context.classCount)")
-    }
+    try context.validate(method: method)
     var generator = SeededGenerator(seed: context.seed)
     let backbone = try context.makeBackbone(generator: &generator)
     return ClasswiseNetwork(

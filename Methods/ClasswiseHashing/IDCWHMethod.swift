@@ -21,14 +21,11 @@ public struct IDCWHConfiguration: MethodConfiguration, Equatable {
     public init() {}
 
     public func validate() throws {
-        func check(_ condition: Bool, _ reason: String) throws {
-            if !condition { throw RegistryError.invalidConfiguration(method: "idcwh", reason: reason) }
-        }
-        try check(inverseVariance > 0, "inverseVariance must be positive")
-        try check(gamma >= 0 && beta >= 0 && boundedOutputWeight >= 0, "gamma, beta and boundedOutputWeight must be ≥ 0")
-        try check(outputBound > 0, "outputBound must be positive")
-        try check(learningRate > 0 && centerLearningRate > 0, "learning rates must be positive")
-        try check(momentum >= 0 && momentum < 1 && weightDecay >= 0, "momentum must be in [0, 1) and weight decay ≥ 0")
+        try require(method: "idcwh", inverseVariance > 0, "inverseVariance must be positive")
+        try require(method: "idcwh", gamma >= 0 && beta >= 0 && boundedOutputWeight >= 0, "gamma, beta and boundedOutputWeight must be ≥ 0")
+        try require(method: "idcwh", outputBound > 0, "outputBound must be positive")
+        try require(method: "idcwh", learningRate > 0 && centerLearningRate > 0, "learning rates must be positive")
+        try require(method: "idcwh", momentum >= 0 && momentum < 1 && weightDecay >= 0, "momentum must be in [0, 1) and weight decay ≥ 0")
     }
 }
 

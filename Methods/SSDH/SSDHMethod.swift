@@ -28,17 +28,14 @@ public struct SSDHConfiguration: MethodConfiguration, Equatable {
     public init() {}
 
     public func validate() throws {
-        func check(_ condition: Bool, _ reason: String) throws {
-            if !condition { throw RegistryError.invalidConfiguration(method: "ssdh", reason: reason) }
-        }
-        try check(alpha >= 0 && beta >= 0 && gamma >= 0, "alpha, beta and gamma must be ≥ 0")
-        try check(alpha > 0, "alpha must be positive: without the classification term nothing is learned")
-        try check(hingeExponent >= 1, "hingeExponent must be ≥ 1")
-        try check(codeTermRampEpochs >= 0, "codeTermRampEpochs must be ≥ 0")
-        try check(learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10)")
-        try check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
-        try check(weightDecay >= 0, "weightDecay must be ≥ 0")
-        try check(latentInitStandardDeviation > 0, "latentInitStandardDeviation must be positive")
+        try require(method: "ssdh", alpha >= 0 && beta >= 0 && gamma >= 0, "alpha, beta and gamma must be ≥ 0")
+        try require(method: "ssdh", alpha > 0, "alpha must be positive: without the classification term nothing is learned")
+        try require(method: "ssdh", hingeExponent >= 1, "hingeExponent must be ≥ 1")
+        try require(method: "ssdh", codeTermRampEpochs >= 0, "codeTermRampEpochs must be ≥ 0")
+        try require(method: "ssdh", learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10)")
+        try require(method: "ssdh", momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
+        try require(method: "ssdh", weightDecay >= 0, "weightDecay must be ≥ 0")
+        try require(method: "ssdh", latentInitStandardDeviation > 0, "latentInitStandardDeviation must be positive")
     }
 }
 
@@ -77,12 +74,7 @@ public final class SSDHMethod: HashingMethod {
 
     public init(configuration: SSDHConfiguration, context: MethodContext) throws {
         try configuration.validate()
-        guard context.bitCount >= 1 && context.bitCount <= 1024 else {
-            throw RegistryError.invalidConfiguration(method: "ssdh", reason: "bit count \(context.bitCount) is outside 1…1024")
-        }
-        guard context.classCount >= 2 else {
-            throw RegistryError.invalidConfiguration(method: "ssdh", reason: "needs at least 2 classes, got \(context.classCount)")
-        }
+        try context.validate(method: "ssdh")
         var generator = SeededGenerator(seed: context.seed)
         let backbone = try context.makeBackbone(generator: &generator)
         self.configuration = configuration

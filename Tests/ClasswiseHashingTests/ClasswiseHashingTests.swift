@@ -14,20 +14,6 @@ enum HandExample {
     static let centers = Tensor(shape: [3, 4], scalars: [1, -1, 1, -1, -1, 1, 1, -1, 1, 1, -1, -1])
 }
 
-func toyImages(count: Int, seed: UInt64) -> (images: Tensor, labels: [Int]) {
-    var generator = SeededGenerator(seed: seed)
-    let labels = (0..<count).map { $0 % 3 }
-    let images = Tensor(
-        shape: [count, 1, 16, 16],
-        unsafeUninitialized: { pixels in
-            for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
-            for (n, label) in labels.enumerated() {
-                for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
-            }
-        })
-    return (images, labels)
-}
-
 func context(bits: Int) throws -> MethodContext {
     MethodContext(
         bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: "lenet"), seed: 2)
@@ -100,7 +86,7 @@ struct ClasswiseHashingTests {
     @Test(arguments: ["dcwh", "idcwh"])
     func fewStepsGiveFiniteDecreasingLossAndCodesOfTheConfiguredWidth(name: String) throws {
         let method = try MethodCatalog.registry().make(name, context: context(bits: 12))
-        let (images, labels) = toyImages(count: 24, seed: 5)
+        let (images, labels) = toyDigits(count: 24, seed: 5)
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
         var totals: [Float] = []
         for step in 0..<30 {

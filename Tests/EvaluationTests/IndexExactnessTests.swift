@@ -47,8 +47,10 @@ struct IndexExactnessTests {
         let a = [true, false, true, false], b = [false, true, false, true], c = [true, true, true, false]
         let database = PackedCodes(bits: [b, a, c, a, a, b, c], bitCount: 4)
         let query = PackedCodes(bits: [a], bitCount: 4)
-        let expected = [HammingNeighbor(index: 1, distance: 0), HammingNeighbor(index: 3, distance: 0), HammingNeighbor(index: 4, distance: 0),
-                        HammingNeighbor(index: 2, distance: 1), HammingNeighbor(index: 6, distance: 1)]
+        let expected = [
+            HammingNeighbor(index: 1, distance: 0), HammingNeighbor(index: 3, distance: 0), HammingNeighbor(index: 4, distance: 0),
+            HammingNeighbor(index: 2, distance: 1), HammingNeighbor(index: 6, distance: 1),
+        ]
         for index in [FlatHammingIndex(database) as any HammingIndex, MultiIndexHashing(database, substringCount: 2)] {
             #expect(index.search(query, k: 4) == [Array(expected.prefix(4))])
             #expect(index.search(query, k: 5) == [expected])
@@ -98,14 +100,17 @@ struct IndexExactnessTests {
             let flat = FlatHammingIndex(database)
             var queries = perturbedQueries(database, count: 8, flips: 2, seed: 3)
             queries.append(contentsOf: perturbedQueries(database, count: 4, flips: bitCount / 10, seed: 4))
-            let substringCounts = Set([MultiIndexHashing.recommendedSubstringCount(bitCount: bitCount, count: 2_000), (bitCount + 63) / 64 + 1, bitCount / 8])
+            let substringCounts = Set([
+                MultiIndexHashing.recommendedSubstringCount(bitCount: bitCount, count: 2_000), (bitCount + 63) / 64 + 1, bitCount / 8,
+            ])
             for m in substringCounts.sorted() {
                 var mih = MultiIndexHashing(flat, substringCount: m)
                 mih.maximumProbesPerQuery = .max
                 mih.maximumCandidatesPerQuery = .max
                 // Radii whose probe count stays small (a large radius on few substrings enumerates millions of buckets).
                 for radius in [0, 1, 2, 3, 5, 8, bitCount / 8] where mih.probeCount(mih.probeRadii(forRadius: radius)) <= 5_000 {
-                    #expect(mih.search(queries, radius: radius) == flat.search(queries, radius: radius), "\(name) \(bitCount) bits m=\(m) r=\(radius)")
+                    #expect(
+                        mih.search(queries, radius: radius) == flat.search(queries, radius: radius), "\(name) \(bitCount) bits m=\(m) r=\(radius)")
                 }
                 // k-NN with unlimited probing is only cheap with short substrings (random 32/64-bit codes,
                 // clustered codes); otherwise the default budgets mix probing and fallback scans.
@@ -130,7 +135,9 @@ struct IndexExactnessTests {
             mih.maximumProbesPerQuery = probes
             mih.maximumCandidatesPerQuery = candidates
             for k in [1, 7, 100] { #expect(mih.search(queries, k: k) == flat.search(queries, k: k), "budget \(probes)/\(candidates), k=\(k)") }
-            for r in [0, 2, 6] { #expect(mih.search(queries, radius: r) == flat.search(queries, radius: r), "budget \(probes)/\(candidates), r=\(r)") }
+            for r in [0, 2, 6] {
+                #expect(mih.search(queries, radius: r) == flat.search(queries, radius: r), "budget \(probes)/\(candidates), r=\(r)")
+            }
         }
     }
 

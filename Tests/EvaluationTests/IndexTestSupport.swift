@@ -16,7 +16,8 @@ func referenceNearest(_ database: PackedCodes, _ queries: PackedCodes, k: Int) -
 /// Exact radius search by checking every code.
 func referenceWithinRadius(_ database: PackedCodes, _ queries: PackedCodes, radius: Int) -> [[HammingNeighbor]] {
     (0..<queries.count).map { q in
-        (0..<database.count).map { HammingNeighbor(index: $0, distance: naiveDistance(database, $0, queries, q)) }.filter { $0.distance <= radius }.sorted()
+        (0..<database.count).map { HammingNeighbor(index: $0, distance: naiveDistance(database, $0, queries, q)) }.filter { $0.distance <= radius }
+            .sorted()
     }
 }
 

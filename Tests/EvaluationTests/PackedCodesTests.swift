@@ -18,8 +18,8 @@ struct PackedCodesTests {
         bits[69] = true
         let codes = PackedCodes(bits: [bits], bitCount: 70)
         #expect(codes.wordsPerCode == 2)
-        #expect(codes.words == [1 | 1 << 63, 1 | 1 << 5])
-        #expect(codes[0] == [1 | 1 << 63, 1 | 1 << 5])
+        #expect(codes.words == [1 | 1 << 63, 1 | 1 << 5] as [UInt64])
+        #expect(Array(codes[0]) == [1 | 1 << 63, 1 | 1 << 5] as [UInt64])
         #expect(codes.bit(69, ofCode: 0) && !codes.bit(68, ofCode: 0))
     }
 
@@ -82,7 +82,10 @@ struct PackedCodesTests {
         let queries = PackedCodes.random(count: 3, bitCount: bitCount, seed: 12)
         for q in 0..<3 {
             let expected = (0..<37).map { i in
-                UInt32((0..<database.wordsPerCode).reduce(0) { $0 + (database[i][i * database.wordsPerCode + $1] ^ queries[q][q * queries.wordsPerCode + $1]).nonzeroBitCount })
+                UInt32(
+                    (0..<database.wordsPerCode).reduce(0) {
+                        $0 + (database[i][i * database.wordsPerCode + $1] ^ queries[q][q * queries.wordsPerCode + $1]).nonzeroBitCount
+                    })
             }
             #expect(database.distances(to: queries, queryIndex: q) == expected)
             #expect((0..<37).map { database.distance($0, to: queries, q) } == expected.map(Int.init))

@@ -5,21 +5,6 @@ import SSDH
 import TestSupport
 import Testing
 
-/// Images of 3 classes: a bright 4×4 square whose position depends on the class, plus noise.
-func toyBatch(count: Int, seed: UInt64) -> (images: Tensor, labels: [Int]) {
-    var generator = SeededGenerator(seed: seed)
-    let labels = (0..<count).map { $0 % 3 }
-    let images = Tensor(
-        shape: [count, 1, 16, 16],
-        unsafeUninitialized: { pixels in
-            for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
-            for (n, label) in labels.enumerated() {
-                for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
-            }
-        })
-    return (images, labels)
-}
-
 func ssdhContext(bits: Int, seed: UInt64 = 1) throws -> MethodContext {
     MethodContext(
         bitCount: bits, classCount: 3, inputShape: [1, 16, 16],
@@ -77,7 +62,7 @@ struct SSDHTests {
     func trainingStepsGiveFiniteDecreasingLossAndCodesOfTheConfiguredWidth(bits: Int) throws {
         let method = try MethodCatalog.registry().make(
             "ssdh", configuration: Data(#"{"codeTermRampEpochs": 0}"#.utf8), context: ssdhContext(bits: bits))
-        let (images, labels) = toyBatch(count: 24, seed: 3)
+        let (images, labels) = toyDigits(count: 24, seed: 3)
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
         var totals: [Float] = []
         for step in 0..<30 {
@@ -106,7 +91,7 @@ struct SSDHTests {
     @Test func nonFiniteLossIsReportedNotApplied() throws {
         let method = try SSDHMethod(configuration: SSDHConfiguration(), context: ssdhContext(bits: 12))
         let before = method.network.stateDictionary()
-        var (images, labels) = toyBatch(count: 6, seed: 4)
+        var (images, labels) = toyDigits(count: 6, seed: 4)
         images = images * Float.nan
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<6), domain: .source))
         #expect(throws: TrainingError.self) {

@@ -91,3 +91,19 @@ public func randomTensor(_ shape: [Int], seed: UInt64, low: Float = -1, high: Fl
     var generator = SeededGenerator(seed: seed)
     return Tensor.uniform(shape, low: low, high: high, generator: &generator)
 }
+
+/// A tiny learnable image set for method tests: 3 classes, 1×16×16, a bright 4×4 square whose
+/// position depends on the class, plus uniform noise.
+public func toyDigits(count: Int, seed: UInt64) -> (images: Tensor, labels: [Int]) {
+    var generator = SeededGenerator(seed: seed)
+    let labels = (0..<count).map { $0 % 3 }
+    let images = Tensor(
+        shape: [count, 1, 16, 16],
+        unsafeUninitialized: { pixels in
+            for i in pixels.indices { pixels[i] = 0.2 * generator.nextUniform() }
+            for (n, label) in labels.enumerated() {
+                for y in 0..<4 { for x in 0..<4 { pixels[n * 256 + (2 + y + 4 * label) * 16 + 2 + x + 4 * label] = 1 } }
+            }
+        })
+    return (images, labels)
+}
