@@ -51,6 +51,15 @@ bench-train: deps torch-env
 	$(SWIFT) build -c release --product bench-train
 	.build/release/bench-train --threads 1,2 --python $(PYTHON)
 
+## Exact Hamming search, same run and same codes: our flat scan vs FAISS IndexBinaryFlat (1M codes, 1,000
+## queries, k = 100, one thread, 256 and 64 bits), and multi-index hashing vs our flat scan (radius 2, clustered codes).
+bench-search: deps faiss-env
+	$(SWIFT) build -c release --product bench-search
+	.build/release/bench-search --python .venv-faiss/bin/python
+
+faiss-env:
+	@Scripts/setup-faiss.sh
+
 ## Retrieval evaluation speed at MNIST size (10,000 × 55,000 codes, 48 bits).
 bench-eval: deps
 	$(SWIFT) build -c release --product bench-eval

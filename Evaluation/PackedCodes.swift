@@ -132,7 +132,7 @@ public struct PackedCodes: Equatable, Sendable {
     /// Packs {0, 1} codes given as one flat row-major array of floats (exactly 0 or 1).
     ///
     /// **Shape:** `values [count × bitCount]` → `count` codes.
-    /// - Throws: as ``init(binary:bitCount:)-(UInt8)``.
+    /// - Throws: as the `[UInt8]` form.
     public init(binary values: [Float], bitCount: Int) throws {
         guard bitCount > 0 else { throw PackedCodesError.invalidBitCount(bitCount) }
         guard values.count % bitCount == 0 else { throw PackedCodesError.lengthNotMultiple(length: values.count, of: bitCount) }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 method="${1:-ssdh}"
 epochs="${2:-6}"
-binary=.build/release/hashing
+binary="${HASHING_BINARY:-.build/release/hashing}"
 [ -x "$binary" ] || swift build -c release --product hashing
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

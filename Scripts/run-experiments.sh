@@ -13,7 +13,7 @@ methods="${2:?methods}"
 bits_list="${3:?bit counts}"
 epochs="${4:-10}"
 milestone=$(( epochs * 7 / 10 ))
-binary=.build/release/hashing
+binary="${HASHING_BINARY:-.build/release/hashing}"
 [ -x "$binary" ] || swift build -c release --product hashing
 mkdir -p runs
 for method in $methods; do

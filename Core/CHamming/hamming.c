@@ -25,11 +25,11 @@
 static int detect_best_kernel(void) {
 #if HAMMING_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vpopcntdq") &&
-        __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    if (avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512vpopcntdq"))
         return HAMMING_KERNEL_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return HAMMING_KERNEL_AVX2;
+    if (avx2) return HAMMING_KERNEL_AVX2;
     if (__builtin_cpu_supports("popcnt")) return HAMMING_KERNEL_POPCNT;
     return HAMMING_KERNEL_PORTABLE;
 #elif defined(__GNUC__) || defined(__clang__)
@@ -635,19 +635,16 @@ int hamming_scan_blocked(int kernel, const uint64_t *blocked, size_t count, size
     }
     if (status == 0 && count > 0) {
         scan_function scan = choose_scan(kernel, words);
-        // Chunks of about 32 KiB of codes (an L1 data cache), whole blocks; all queries scan a chunk
-        // before the next is read.
-        size_t chunk_blocks = chunk_codes ? (chunk_codes + BLOCK - 1) / BLOCK : (32768 / (BLOCK * 8 * words));
+        // Chunks of about 16 KiB of codes (half an L1 data cache), whole blocks. Every query scans a
+        // chunk before the next one is read, so the database comes from memory once per call; a
+        // query's codes are still visited in index order, which the tie-breaking relies on.
+        size_t chunk_blocks = chunk_codes ? (chunk_codes + BLOCK - 1) / BLOCK : (16384 / (BLOCK * 8 * words));
         if (chunk_blocks == 0) chunk_blocks = 1;
         size_t block_count = (count + BLOCK - 1) / BLOCK;
-        size_t tile = 1000;
-        for (size_t q0 = 0; q0 < query_count; q0 += tile) {
-            size_t q1 = query_count - q0 < tile ? query_count : q0 + tile;
-            for (size_t b0 = 0; b0 < block_count; b0 += chunk_blocks) {
-                size_t n = block_count - b0 < chunk_blocks ? block_count - b0 : chunk_blocks;
-                const uint64_t *chunk = blocked + b0 * BLOCK * words;
-                for (size_t q = q0; q < q1; q++) scan(chunk, n, b0 * BLOCK, queries + q * words, &states[q], &c);
-            }
+        for (size_t b0 = 0; b0 < block_count; b0 += chunk_blocks) {
+            size_t n = block_count - b0 < chunk_blocks ? block_count - b0 : chunk_blocks;
+            const uint64_t *chunk = blocked + b0 * BLOCK * words;
+            for (size_t q = 0; q < query_count; q++) scan(chunk, n, b0 * BLOCK, queries + q * words, &states[q], &c);
         }
     }
     for (size_t q = 0; status == 0 && q < query_count; q++) {

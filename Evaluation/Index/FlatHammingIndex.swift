@@ -17,7 +17,9 @@ import CHamming
 ///
 /// **Shape:** database `[count × bitCount]`; queries `[queryCount × bitCount]` → `queryCount` lists.
 public struct FlatHammingIndex: HammingIndex {
+    /// Bits per code.
     public let bitCount: Int
+    /// The number of indexed codes.
     public let count: Int
     /// 64-bit words per code: `⌈bitCount / 64⌉`.
     public let wordsPerCode: Int
@@ -65,13 +67,16 @@ public struct FlatHammingIndex: HammingIndex {
         return [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
             blocked.withUnsafeBufferPointer { codes in
                 queries.words.withUnsafeBufferPointer { q in
-                    hamming_distances_blocked(kernel.rawValue, codes.baseAddress!, count, wordsPerCode, q.baseAddress! + queryIndex * wordsPerCode, out.baseAddress!)
+                    hamming_distances_blocked(
+                        kernel.rawValue, codes.baseAddress!, count, wordsPerCode, q.baseAddress! + queryIndex * wordsPerCode, out.baseAddress!)
                 }
             }
             initialized = count
         }
     }
 
+    /// The `min(k, count)` nearest codes to each query, ties to the smaller index: one fused scan per
+    /// thread, queries split across `threads` (see ``HammingIndex/search(_:k:threads:)``).
     public func search(_ queries: PackedCodes, k: Int, threads: Int) -> [[HammingNeighbor]] {
         checkQueries(queries, bitCount: bitCount)
         precondition(k >= 0, "FlatHammingIndex: k must be non-negative, got \(k)")
@@ -79,6 +84,7 @@ public struct FlatHammingIndex: HammingIndex {
         return parallelMap(count: queries.count, threads: threads) { scan(queries, range: $0, k: k, radius: 0) }
     }
 
+    /// Every code within `radius` (inclusive) of each query, sorted by distance then index.
     public func search(_ queries: PackedCodes, radius: Int, threads: Int) -> [[HammingNeighbor]] {
         checkQueries(queries, bitCount: bitCount)
         precondition(radius >= 0, "FlatHammingIndex: radius must be non-negative, got \(radius)")

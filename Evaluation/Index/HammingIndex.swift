@@ -11,11 +11,13 @@ public struct HammingNeighbor: Hashable, Comparable, Sendable, CustomStringConve
     /// The Hamming distance to the query.
     public var distance: Int
 
+    /// A result: database code `index` at Hamming distance `distance`.
     public init(index: Int, distance: Int) {
         self.index = index
         self.distance = distance
     }
 
+    /// Closer first; at equal distance, the smaller database index first.
     public static func < (a: HammingNeighbor, b: HammingNeighbor) -> Bool {
         (a.distance, a.index) < (b.distance, b.index)
     }

@@ -1,3 +1,4 @@
+import AtomicFiles
 import CHamming
 import Foundation
 
@@ -69,7 +70,9 @@ public enum HammingIndexFileError: Error, Equatable, Sendable, CustomStringConve
 public struct HammingIndexFile: Equatable, Sendable {
     /// The kind of index a file holds.
     public enum Kind: UInt32, Sendable {
+        /// ``FlatHammingIndex``.
         case flat = 0
+        /// ``MultiIndexHashing``.
         case multiIndex = 1
     }
 
@@ -80,11 +83,14 @@ public struct HammingIndexFile: Equatable, Sendable {
     /// Bytes before the payload.
     public static let headerSize = 48
 
+    /// The kind of index stored.
     public var kind: Kind
     /// Substrings of a multi-index index (0 for flat).
     public var substringCount: Int
+    /// The indexed codes.
     public var codes: PackedCodes
 
+    /// A file holding `codes` for an index of `kind`.
     public init(kind: Kind, substringCount: Int, codes: PackedCodes) {
         self.kind = kind
         self.substringCount = substringCount
@@ -198,45 +204,13 @@ public struct HammingIndexFile: Equatable, Sendable {
     }
 
     static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        func failure(_ what: String) -> HammingIndexFileError {
-            HammingIndexFileError.io(path: path, message: "\(what): \(String(cString: strerror(errno)))")
-        }
-        var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
-        let temporaryPath = String(cString: template)
-        var succeeded = false
-        defer {
-            if !succeeded { unlink(temporaryPath) }
-        }
         do {
-            defer { close(fd) }
-            _ = fchmod(fd, 0o644)
-            var written = 0
-            while written < bytes.count {
-                let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + written, $0.count - written) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw failure("write failed")
-                }
-                written += n
-            }
-            guard fsync(fd) == 0 else { throw failure("fsync failed") }
-        }
-        guard rename(temporaryPath, path) == 0 else { throw failure("cannot rename the temporary file into place") }
-        succeeded = true
-        let directoryDescriptor = open(directory, O_RDONLY)
-        if directoryDescriptor >= 0 {
-            _ = fsync(directoryDescriptor)
-            close(directoryDescriptor)
+            try AtomicFile.write(bytes, to: url)
+        } catch {
+            throw HammingIndexFileError.io(path: error.path, message: error.reason)
         }
     }
 }
-
-/// `write(2)`, named apart from the `write(to:)` methods.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
 
 extension FlatHammingIndex {
     /// Loads a flat index (or the codes of a multi-index file).

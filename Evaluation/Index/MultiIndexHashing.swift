@@ -40,7 +40,9 @@ public struct MultiIndexHashing: HammingIndex {
     /// Above this many candidate codes to verify for one query, that query is answered by the flat scan.
     public var maximumCandidatesPerQuery: Int
 
+    /// Bits per code.
     public var bitCount: Int { flat.bitCount }
+    /// The number of indexed codes.
     public var count: Int { flat.count }
     /// The number of substrings `m`.
     public var substringCount: Int { substringRanges.count }
@@ -96,6 +98,8 @@ public struct MultiIndexHashing: HammingIndex {
         set { flat.kernel = newValue }
     }
 
+    /// The `min(k, count)` nearest codes to each query by probing with growing radius; exactly the
+    /// flat scan's answer, ties included (see ``HammingIndex/search(_:k:threads:)``).
     public func search(_ queries: PackedCodes, k: Int, threads: Int) -> [[HammingNeighbor]] {
         checkQueries(queries, bitCount: bitCount)
         precondition(k >= 0, "MultiIndexHashing: k must be non-negative, got \(k)")
@@ -106,6 +110,7 @@ public struct MultiIndexHashing: HammingIndex {
         }
     }
 
+    /// Every code within `radius` (inclusive) of each query, by probing ``probeRadii(forRadius:)``.
     public func search(_ queries: PackedCodes, radius: Int, threads: Int) -> [[HammingNeighbor]] {
         checkQueries(queries, bitCount: bitCount)
         precondition(radius >= 0, "MultiIndexHashing: radius must be non-negative, got \(radius)")
@@ -264,6 +269,11 @@ struct SubstringTable: Sendable {
         return Int(truncatingIfNeeded: (hash &* UInt64(capacity)) >> 32)
     }
 
+    /// Starts loading the home slot of `key`, so that the lookups of several substrings overlap.
+    @inline(__always) func prefetch(_ key: UInt64) {
+        entries.withUnsafeBufferPointer { table in hamming_prefetch(table.baseAddress! + Self.home(key, table.count)) }
+    }
+
     /// The bucket of `key`: its first position in `ids` and its size (0 when absent).
     @inline(__always) func bucket(_ key: UInt64) -> (start: Int, count: Int) {
         entries.withUnsafeBufferPointer { table in
@@ -278,13 +288,18 @@ struct SubstringTable: Sendable {
     }
 }
 
-/// Per-thread state of multi-index searches: the codes seen for the current query (a bitset cleared
-/// after each query) and their distances.
+/// Per-thread state of multi-index searches.
+///
+/// Deduplication: a radius search keeps a candidate found through substring `t` only if no earlier
+/// probed substring `t' < t` is within its probe radius of the query (otherwise that substring found
+/// it already); this needs a few substring distances for the few codes within the radius, and no
+/// per-code state. A k-NN search records every candidate, so it marks seen codes in a bitset that is
+/// cleared after each query.
 struct MultiIndexWorker {
     let index: MultiIndexHashing
     /// The row-major codes of the index.
     let rows: UnsafePointer<UInt64>
-    private var seen: [UInt64]
+    private var seen: [UInt64] = []
     private var foundIds: [UInt32] = []
     private var foundDistances: [UInt32] = []
     private var verified: [UInt32] = []
@@ -293,17 +308,20 @@ struct MultiIndexWorker {
     private var probes = 0
     private var candidates = 0
     private let candidateLimit: Int
+    /// Radius search: the radius and the probe radius of each substring; nil for k-NN.
+    private var radiusPlan: (radius: Int, flips: [Int])?
 
     init(index: MultiIndexHashing, rows: UnsafePointer<UInt64>) {
         self.index = index
         self.rows = rows
-        self.seen = [UInt64](repeating: 0, count: (index.count + 63) / 64)
         self.histogram = [Int](repeating: 0, count: index.bitCount + 1)
         self.candidateLimit = index.maximumCandidatesPerQuery
     }
 
     private mutating func begin() {
-        for id in foundIds { seen[Int(id) >> 6] = 0 }
+        if !seen.isEmpty {
+            for id in foundIds { seen[Int(id) >> 6] = 0 }
+        }
         foundIds.removeAll(keepingCapacity: true)
         foundDistances.removeAll(keepingCapacity: true)
         probes = 0
@@ -311,8 +329,8 @@ struct MultiIndexWorker {
     }
 
     /// Probes every bucket of substring `t` at exactly `flips` flipped bits from the query's value,
-    /// verifying and recording unseen codes. False when the query's budget ran out.
-    private mutating func probe(_ t: Int, flips: Int, query: UnsafePointer<UInt64>, maximumDistance: Int) -> Bool {
+    /// verifying and recording new codes. False when the query's budget ran out.
+    private mutating func probe(_ t: Int, flips: Int, query: UnsafePointer<UInt64>) -> Bool {
         let table = index.tables[t]
         let length = table.length
         guard flips <= length else { return true }
@@ -320,12 +338,12 @@ struct MultiIndexWorker {
         if Double(probes) + cost > Double(index.maximumProbesPerQuery) { return false }
         probes += Int(cost)
         let key = substringValue(query, start: table.start, length: length)
-        if flips == 0 { return visit(table, key, query: query, maximumDistance: maximumDistance) }
+        if flips == 0 { return visit(t, table, key, query: query) }
         positions = Array(0..<flips)
         while true {
             var mask: UInt64 = 0
             for p in positions { mask |= 1 << UInt64(p) }
-            if !visit(table, key ^ mask, query: query, maximumDistance: maximumDistance) { return false }
+            if !visit(t, table, key ^ mask, query: query) { return false }
             var j = flips - 1
             while j >= 0 && positions[j] == length - flips + j { j -= 1 }
             if j < 0 { return true }
@@ -335,7 +353,7 @@ struct MultiIndexWorker {
     }
 
     @inline(__always)
-    private mutating func visit(_ table: SubstringTable, _ key: UInt64, query: UnsafePointer<UInt64>, maximumDistance: Int) -> Bool {
+    private mutating func visit(_ t: Int, _ table: SubstringTable, _ key: UInt64, query: UnsafePointer<UInt64>) -> Bool {
         let (start, size) = table.bucket(key)
         if size == 0 { return true }
         candidates += size
@@ -353,6 +371,28 @@ struct MultiIndexWorker {
                 }
             }
         }
+        if let (radius, flips) = radiusPlan {
+            for offset in 0..<size where Int(verified[offset]) <= radius {
+                let id = table.ids[start + offset]
+                let code = rows + Int(id) * words
+                var foundBefore = false
+                for earlier in 0..<t where flips[earlier] >= 0 {
+                    let range = index.substringRanges[earlier]
+                    let difference =
+                        substringValue(code, start: range.lowerBound, length: range.count)
+                        ^ substringValue(query, start: range.lowerBound, length: range.count)
+                    if difference.nonzeroBitCount <= flips[earlier] {
+                        foundBefore = true
+                        break
+                    }
+                }
+                if !foundBefore {
+                    foundIds.append(id)
+                    foundDistances.append(verified[offset])
+                }
+            }
+            return true
+        }
         table.ids.withUnsafeBufferPointer { ids in
             verified.withUnsafeBufferPointer { distances in
                 seen.withUnsafeMutableBufferPointer { seen in
@@ -364,7 +404,7 @@ struct MultiIndexWorker {
                         let distance = distances[offset]
                         foundIds.append(id)
                         foundDistances.append(distance)
-                        if distance <= maximumDistance { histogram[Int(distance)] += 1 }
+                        histogram[Int(distance)] += 1
                     }
                 }
             }
@@ -375,20 +415,28 @@ struct MultiIndexWorker {
     /// Every code within `radius`, or nil when the query's budget ran out.
     mutating func withinRadius(_ query: UnsafePointer<UInt64>, radius: Int, flips: [Int]) -> [HammingNeighbor]? {
         begin()
-        defer { begin() }
+        radiusPlan = (radius, flips)
+        defer { radiusPlan = nil }
+        // Start the first lookup of every substring at once: each is a likely cache miss.
         for t in 0..<index.substringCount where flips[t] >= 0 {
-            for rho in 0...flips[t] where !probe(t, flips: rho, query: query, maximumDistance: -1) { return nil }
+            let table = index.tables[t]
+            table.prefetch(substringValue(query, start: table.start, length: table.length))
+        }
+        for t in 0..<index.substringCount where flips[t] >= 0 {
+            for rho in 0...flips[t] where !probe(t, flips: rho, query: query) { return nil }
         }
         var result: [HammingNeighbor] = []
-        for (id, distance) in zip(foundIds, foundDistances) where distance <= radius {
-            result.append(HammingNeighbor(index: Int(id), distance: Int(distance)))
-        }
+        result.reserveCapacity(foundIds.count)
+        for (id, distance) in zip(foundIds, foundDistances) { result.append(HammingNeighbor(index: Int(id), distance: Int(distance))) }
         result.sort()
+        foundIds.removeAll(keepingCapacity: true)
+        foundDistances.removeAll(keepingCapacity: true)
         return result
     }
 
     /// The `k` nearest codes (`1 ≤ k ≤ count`), or nil when the query's budget ran out.
     mutating func nearest(_ query: UnsafePointer<UInt64>, k: Int) -> [HammingNeighbor]? {
+        if seen.isEmpty { seen = [UInt64](repeating: 0, count: (index.count + 63) / 64) }
         begin()
         defer {
             begin()
@@ -398,7 +446,7 @@ struct MultiIndexWorker {
         var rho = 0
         while true {
             for t in 0..<m {
-                if !probe(t, flips: rho, query: query, maximumDistance: bitCount) { return nil }
+                if !probe(t, flips: rho, query: query) { return nil }
                 // Every code within `guaranteed` has now been seen.
                 let guaranteed = min(m * rho + t, bitCount)
                 var within = 0

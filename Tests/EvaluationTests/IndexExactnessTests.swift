@@ -144,12 +144,17 @@ struct IndexExactnessTests {
     @Test func inlineAndGatheredVerificationAgree() {
         let database = clusteredCodes(count: 1_200, bitCount: 128, centreCount: 5, flipExponent: 4, seed: 21)
         let queries = perturbedQueries(database, count: 10, flips: 2, seed: 22)
-        let inline = MultiIndexHashing(database, substringCount: 4, inlineCodes: true)
-        let gathered = MultiIndexHashing(database, substringCount: 4, inlineCodes: false)
         let flat = FlatHammingIndex(database)
-        #expect(inline.search(queries, radius: 4) == flat.search(queries, radius: 4))
-        #expect(gathered.search(queries, radius: 4) == flat.search(queries, radius: 4))
-        #expect(inline.search(queries, k: 20) == gathered.search(queries, k: 20))
+        for kernel in HammingKernel.supported {
+            var inline = MultiIndexHashing(database, substringCount: 4, inlineCodes: true)
+            var gathered = MultiIndexHashing(database, substringCount: 4, inlineCodes: false)
+            inline.kernel = kernel
+            gathered.kernel = kernel
+            #expect(inline.search(queries, radius: 4) == flat.search(queries, radius: 4), "kernel \(kernel)")
+            #expect(gathered.search(queries, radius: 4) == flat.search(queries, radius: 4), "kernel \(kernel)")
+            #expect(inline.search(queries, k: 20) == flat.search(queries, k: 20), "kernel \(kernel)")
+            #expect(gathered.search(queries, k: 20) == flat.search(queries, k: 20), "kernel \(kernel)")
+        }
     }
 
     @Test func resultsDoNotDependOnTheThreadCount() {

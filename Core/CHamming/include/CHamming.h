@@ -93,7 +93,7 @@ typedef struct hamming_hits {
 ///   cut back to the k best by a counting pass over distances (they are 0 ... 64 * words), which sets
 ///   the threshold to the k-th distance. Later codes at that distance have larger indices and lose.
 /// - k == 0: every code within `radius` (inclusive).
-/// The database is scanned in chunks of `chunk_codes` codes (0 = a default sized for L1/L2), each chunk
+/// The database is scanned in chunks of `chunk_codes` codes (0 = about 16 KiB of codes), each chunk
 /// against all queries, so it is read from memory once per call. Results are deterministic.
 /// Fills `results[0 ..< query_count]` (which must be zeroed). Returns 0, or -1 when memory ran out
 /// (results then hold nothing that needs freeing).
@@ -102,6 +102,9 @@ int hamming_scan_blocked(int kernel, const uint64_t *blocked, size_t count, size
 
 /// Frees the arrays of `results[0 ..< n]` and zeroes them.
 void hamming_hits_free(hamming_hits *results, size_t n);
+
+/// Asks the CPU to start loading the cache line at `address` (a hint; never faults).
+static inline void hamming_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
 /// CRC-32C (Castagnoli, the iSCSI polynomial 0x1EDC6F41, reflected), continuing from `crc`
 /// (start with 0). Uses the SSE 4.2 crc32 instruction when present, else a table.

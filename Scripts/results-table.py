@@ -1,0 +1,24 @@
+"""Prints the README's results tables (mAP@all per method and bit count) from runs/results.tsv."""
+import collections
+import pathlib
+import sys
+
+rows = [line.rstrip("\n").split("\t") for line in open(pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "runs/results.tsv"))]
+table = collections.defaultdict(dict)
+seconds = collections.defaultdict(dict)
+for dataset, method, bits, epochs, m_all, tie_aware, m_k, p_h2, r_h2, wall, command in rows:
+    table[dataset][(method, int(bits))] = (float(m_all), float(p_h2))  # later rows win
+    seconds[dataset][(method, int(bits))] = int(wall)
+methods = ["ssdh", "dcwh", "idcwh"]
+for dataset in table:
+    print(f"\n{dataset}: mAP@all (P@H≤2)\n")
+    print("| bits | " + " | ".join(m.upper() for m in methods) + " |")
+    print("|---|" + "---|" * len(methods))
+    for bits in sorted({b for (_, b) in table[dataset]}):
+        cells = []
+        for method in methods:
+            value = table[dataset].get((method, bits))
+            cells.append(f"{value[0]:.4f} ({value[1]:.3f})" if value else "not run yet")
+        print(f"| {bits} | " + " | ".join(cells) + " |")
+    walls = list(seconds[dataset].values())
+    print(f"\nwall time per run: {min(walls)}–{max(walls)} s")
