@@ -90,7 +90,4 @@ extension Tensor {
         if keepingDimensions { return picked }
         return picked.reshaped(shape.enumerated().filter { $0.offset != axis }.map(\.element))
     }
-
-    /// The largest element along `axis`, without gradient (a constant).
-    public func maxValues(alongAxis axis: Int) -> Tensor { withoutGradient { max(alongAxis: axis) } }
 }

@@ -9,11 +9,7 @@ public enum CodeFile {
     public static func write(_ sets: [(name: String, codes: PackedCodes, labels: [Int])], to url: URL) throws {
         var entries: [(name: String, array: NumpyArray)] = []
         for set in sets {
-            var bits = [UInt8]()
-            bits.reserveCapacity(set.codes.count * set.codes.bitCount)
-            for index in 0..<set.codes.count {
-                for bit in 0..<set.codes.bitCount { bits.append(set.codes.bit(bit, ofCode: index) ? 1 : 0) }
-            }
+            let bits: [UInt8] = set.codes.allBools().map { $0 ? 1 : 0 }
             entries.append(("\(set.name)_codes", NumpyArray(shape: [set.codes.count, set.codes.bitCount], values: bits)))
             entries.append(("\(set.name)_labels", NumpyArray(set.labels.map { Int64($0) })))
         }
@@ -25,15 +21,12 @@ public enum CodeFile {
         let archive = try NPZReader.read(contentsOf: url)
         let codes = try archive.array(named: "\(name)_codes", source: url.path)
         let labels = try archive.array(named: "\(name)_labels", source: url.path)
-        guard codes.shape.count == 2, let bits = codes.values(as: UInt8.self), bits.allSatisfy({ $0 <= 1 }) else {
+        guard codes.shape.count == 2, codes.shape[1] > 0, let bits = codes.values(as: UInt8.self), bits.allSatisfy({ $0 <= 1 }) else {
             throw WorkflowError.invalid("\(url.path): \(name)_codes must be a uint8 [N, K] array of 0/1 bits")
         }
         guard let labelValues = labels.integerValues(), labelValues.count == codes.shape[0] else {
             throw WorkflowError.invalid("\(url.path): \(name)_labels must hold one integer per code")
         }
-        let (count, width) = (codes.shape[0], codes.shape[1])
-        guard width > 0 else { throw WorkflowError.invalid("\(url.path): codes have 0 bits") }
-        let rows = (0..<count).map { row in (0..<width).map { bits[row * width + $0] == 1 } }
-        return (PackedCodes(bits: rows, bitCount: width), labelValues)
+        return (try PackedCodes(binary: bits, bitCount: codes.shape[1]), labelValues)
     }
 }

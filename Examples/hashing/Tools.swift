@@ -72,18 +72,21 @@ struct Search: ParsableCommand {
             let codesURL = URL(fileURLWithPath: codes)
             let queries = try CodeFile.read(querySet, from: codesURL)
             let database = try CodeFile.read(databaseSet, from: codesURL)
-            let file = try HammingIndexFile.read(from: URL(fileURLWithPath: index), expectedBitCount: queries.codes.bitCount)
+            let file: HammingIndexFile
+            do {
+                file = try HammingIndexFile.read(from: URL(fileURLWithPath: index), expectedBitCount: queries.codes.bitCount)
+            } catch {
+                throw WorkflowError.invalid("\(index): \(error)")
+            }
             guard file.codes.count == database.codes.count else {
                 throw WorkflowError.invalid(
                     "the index holds \(file.codes.count) codes but set '\(databaseSet)' of \(codes) has \(database.codes.count)")
             }
             guard k >= 1 else { throw ValidationError("--k must be at least 1") }
             let shown = min(count, queries.codes.count)
-            let selected = PackedCodes(
-                bits: (0..<shown).map { q in (0..<queries.codes.bitCount).map { queries.codes.bit($0, ofCode: q) } }, bitCount: queries.codes.bitCount
-            )
+            let selected = queries.codes[0..<shown]
             let searcher: any HammingIndex =
-                file.kind == .flat ? FlatHammingIndex(file.codes) : try MultiIndexHashing(file.codes, substringCount: file.substringCount)
+                file.kind == .flat ? FlatHammingIndex(file.codes) : MultiIndexHashing(file.codes, substringCount: file.substringCount)
             let results = radius.map { searcher.search(selected, radius: $0) } ?? searcher.search(selected, k: k)
             for (query, neighbours) in results.enumerated() {
                 let hits = neighbours.filter { database.labels[$0.index] == queries.labels[query] }.count
