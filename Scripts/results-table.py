@@ -7,7 +7,7 @@ rows = [line.rstrip("\n").split("\t") for line in open(pathlib.Path(sys.argv[1] 
 table = collections.defaultdict(dict)
 seconds = collections.defaultdict(dict)
 for dataset, method, bits, epochs, m_all, tie_aware, m_k, p_h2, r_h2, wall, command in rows:
-    table[dataset][(method, int(bits))] = (float(m_all), float(p_h2))  # later rows win
+    table[dataset][(method, int(bits))] = None if m_all == "failed" else (float(m_all), float(p_h2))  # later rows win
     seconds[dataset][(method, int(bits))] = int(wall)
 methods = ["ssdh", "dcwh", "idcwh"]
 for dataset in table:
@@ -17,8 +17,14 @@ for dataset in table:
     for bits in sorted({b for (_, b) in table[dataset]}):
         cells = []
         for method in methods:
-            value = table[dataset].get((method, bits))
-            cells.append(f"{value[0]:.4f} ({value[1]:.3f})" if value else "not run yet")
+            key = (method, bits)
+            value = table[dataset].get(key)
+            if key not in table[dataset]:
+                cells.append("not run yet")
+            elif value is None:
+                cells.append("diverged (NaN)")
+            else:
+                cells.append(f"{value[0]:.4f} ({value[1]:.3f})")
         print(f"| {bits} | " + " | ".join(cells) + " |")
     walls = list(seconds[dataset].values())
     print(f"\nwall time per run: {min(walls)}–{max(walls)} s")

@@ -22,7 +22,12 @@ for method in $methods; do
     command="$binary train --method $method --bits $bits --dataset $dataset --epochs $epochs --lr-milestones $milestone --output $output --progress lines"
     echo "== $command"
     start=$(date +%s)
-    $command | tee "$output.log"
+    if ! $command 2>&1 | tee "$output.log"; then
+      seconds=$(( $(date +%s) - start ))
+      reason=$(grep -h "hashing:" "$output.log" | tail -n 1)
+      printf '%s\t%s\t%s\t%s\tfailed\t-\t-\t-\t-\t%s\t%s (%s)\n' "$dataset" "$method" "$bits" "$epochs" "$seconds" "$command" "$reason" >> runs/results.tsv
+      continue
+    fi
     seconds=$(( $(date +%s) - start ))
     python3 - "$output/report.json" "$dataset" "$method" "$bits" "$epochs" "$seconds" "$command" >> runs/results.tsv <<'PY'
 import json, sys
