@@ -9,10 +9,15 @@ seconds = collections.defaultdict(dict)
 for dataset, method, bits, epochs, m_all, tie_aware, m_k, p_h2, r_h2, wall, command in rows:
     table[dataset][(method, int(bits))] = None if m_all == "failed" else (float(m_all), float(p_h2))  # later rows win
     seconds[dataset][(method, int(bits))] = int(wall)
-methods = ["ssdh", "dcwh", "idcwh"]
+preferred = ["ssdh", "dcwh", "idcwh"]
 for dataset in table:
+    present = {m for (m, _) in table[dataset]}
+    methods = [m for m in preferred if m in present] + sorted(present - set(preferred))
     print(f"\n{dataset}: mAP@all (P@H≤2)\n")
-    print("| bits | " + " | ".join(m.upper() for m in methods) + " |")
+    def label(method):
+        name, _, tag = method.partition("@")
+        return name.upper() + (f" ({tag.replace('lr', 'lr ')})" if tag else "")
+    print("| bits | " + " | ".join(label(m) for m in methods) + " |")
     print("|---|" + "---|" * len(methods))
     for bits in sorted({b for (_, b) in table[dataset]}):
         cells = []
@@ -26,5 +31,5 @@ for dataset in table:
             else:
                 cells.append(f"{value[0]:.4f} ({value[1]:.3f})")
         print(f"| {bits} | " + " | ".join(cells) + " |")
-    walls = list(seconds[dataset].values())
+    walls = [w for (m, b), w in seconds[dataset].items() if table[dataset].get((m, b))]
     print(f"\nwall time per run: {min(walls)}–{max(walls)} s")
