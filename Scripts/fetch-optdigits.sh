@@ -16,59 +16,19 @@
 # Idempotent: does nothing when the file is present with the expected SHA-256.
 # Licence of the data: CC BY 4.0 (UCI Machine Learning Repository), see NOTICE.
 set -euo pipefail
+source "$(dirname "$0")/lib/fetch-from-wheel.sh"
 
 DATA_DIRECTORY="${1:-${HASHING_DATA:-data}}"
+NAME=fetch-optdigits
 RAW_DIRECTORY="$DATA_DIRECTORY/raw"
 PACKAGE_VERSION="1.2.1"
-WHEEL_NAME="scikit_learn-$PACKAGE_VERSION-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
-WHEEL="$RAW_DIRECTORY/$WHEEL_NAME"
-CSV="$RAW_DIRECTORY/sklearn/datasets/data/digits.csv.gz"
-
+WHEEL="$RAW_DIRECTORY/scikit_learn-$PACKAGE_VERSION-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+DOWNLOAD_NOTE="scikit-learn==$PACKAGE_VERSION (one pinned wheel, 9.6 MB)"
+PIP_ARGS=(--only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.11 --implementation cp --abi cp311
+          "scikit-learn==$PACKAGE_VERSION")
 # Checksums observed on scikit-learn 1.2.1 from PyPI.
 WHEEL_SHA256="479aedd0abedbda6b8b4529145fe4cd8622f69f726a72cef8f75548a93eeb1e1"
-CSV_SHA256="09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+MEMBERS=("sklearn/datasets/data/digits.csv.gz:09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22")
+EXTRA_MEMBERS=()
 
-sha256_of() {
-    sha256sum "$1" | cut -d ' ' -f 1
-}
-
-matches() {
-    local file="$1" expected="$2"
-    [[ -f "$file" ]] && [[ "$(sha256_of "$file")" == "$expected" ]]
-}
-
-if matches "$CSV" "$CSV_SHA256"; then
-    echo "fetch-optdigits: $CSV is present and verified; nothing to do."
-    exit 0
-fi
-
-for tool in python3 unzip sha256sum; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "fetch-optdigits: '$tool' is required but was not found on PATH." >&2
-        exit 1
-    fi
-done
-
-mkdir -p "$RAW_DIRECTORY"
-if [[ -f "$WHEEL" ]] && ! matches "$WHEEL" "$WHEEL_SHA256"; then
-    echo "fetch-optdigits: removing $WHEEL, whose SHA-256 is not the expected one."
-    rm -f "$WHEEL"
-fi
-if [[ ! -f "$WHEEL" ]]; then
-    echo "fetch-optdigits: downloading scikit-learn==$PACKAGE_VERSION (one pinned wheel, 9.6 MB) from PyPI into $RAW_DIRECTORY ..."
-    python3 -m pip download --no-deps --disable-pip-version-check --only-binary=:all: \
-        --platform manylinux2014_x86_64 --python-version 3.11 --implementation cp --abi cp311 \
-        -d "$RAW_DIRECTORY" "scikit-learn==$PACKAGE_VERSION"
-fi
-if ! matches "$WHEEL" "$WHEEL_SHA256"; then
-    echo "fetch-optdigits: $WHEEL has SHA-256 $(sha256_of "$WHEEL" 2>/dev/null || echo '(missing)'), expected $WHEEL_SHA256." >&2
-    exit 1
-fi
-
-unzip -o -q "$WHEEL" 'sklearn/datasets/data/digits.csv.gz' -d "$RAW_DIRECTORY"
-
-if ! matches "$CSV" "$CSV_SHA256"; then
-    echo "fetch-optdigits: $CSV has SHA-256 $(sha256_of "$CSV" 2>/dev/null || echo '(missing)'), expected $CSV_SHA256." >&2
-    exit 1
-fi
-echo "fetch-optdigits: $CSV is ready."
+fetch_from_wheel
