@@ -263,6 +263,4 @@ extension Tensor {
     public func isGreater(than other: Tensor) -> Tensor { Tensor.broadcastingMap(detached(), other.detached()) { $0 > $1 ? 1 : 0 } }
     /// 1 where `self > value`, else 0.
     public func isGreater(than value: Float) -> Tensor { map { $0 > value ? 1 : 0 } }
-    /// 1 where `self == other`, else 0 (broadcasting; not differentiable).
-    public func isEqual(to other: Tensor) -> Tensor { Tensor.broadcastingMap(detached(), other.detached()) { $0 == $1 ? 1 : 0 } }
 }

@@ -46,8 +46,6 @@ public struct SeededGenerator: RandomNumberGenerator {
         return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
     }
 
-    /// A generator derived from this one for an independent stream (e.g. one per epoch).
-    public mutating func split() -> SeededGenerator { SeededGenerator(seed: next()) }
 }
 
 @usableFromInline func _log(_ x: Double) -> Double { Foundation.log(x) }

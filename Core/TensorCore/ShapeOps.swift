@@ -169,10 +169,6 @@ extension Tensor {
         }
     }
 
-    /// Stacks same-shape tensors along a new leading axis.
-    public static func stack(_ tensors: [Tensor]) -> Tensor {
-        concatenate(tensors.map { $0.expandingShape(at: 0) }, axis: 0)
-    }
 
     /// Rows (slices along `axis`) picked by index, in order; indices may repeat.
     /// Backward: gradients of repeated rows add up.
