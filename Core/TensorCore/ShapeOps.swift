@@ -169,7 +169,6 @@ extension Tensor {
         }
     }
 
-
     /// Rows (slices along `axis`) picked by index, in order; indices may repeat.
     /// Backward: gradients of repeated rows add up.
     public func indexSelect(_ indices: [Int], axis: Int = 0) -> Tensor {
