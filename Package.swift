@@ -58,15 +58,15 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["TensorCore"], path: "Core/NeuralNet"),
         .target(name: "Optimizers", dependencies: ["TensorCore", "NeuralNet"], path: "Core/Optimizers"),
         .target(
-            name: "HashingCore", dependencies: ["NeuralNet", "Optimizers", "Evaluation"], path: "Core/HashingCore"),
+            name: "HashingCore", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "Evaluation"], path: "Core/HashingCore"),
 
         // MARK: - Backbones
-        .target(name: "Backbones", dependencies: ["NeuralNet", "HashingCore"], path: "Backbones"),
+        .target(name: "Backbones", dependencies: ["TensorCore", "NeuralNet", "HashingCore"], path: "Backbones"),
 
         // MARK: - Methods (one target per paper) and the catalog that lists them
-        .target(name: "SSDH", dependencies: ["HashingCore", "NeuralNet", "Optimizers"], path: "Methods/SSDH", exclude: ["README.md"]),
+        .target(name: "SSDH", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/SSDH", exclude: ["README.md"]),
         .target(
-            name: "ClasswiseHashing", dependencies: ["HashingCore"], path: "Methods/ClasswiseHashing", exclude: ["README.md"]),
+            name: "ClasswiseHashing", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/ClasswiseHashing", exclude: ["README.md"]),
         .target(name: "MethodCatalog", dependencies: ["HashingCore", "Backbones", "SSDH", "ClasswiseHashing"], path: "Methods/MethodCatalog"),
 
         // MARK: - Data
@@ -82,12 +82,12 @@ let package = Package(
 
         // MARK: - Examples and benchmarks
         .target(
-            name: "HashingWorkflows", dependencies: ["HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles"],
+            name: "HashingWorkflows", dependencies: ["TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles"],
             path: "Examples/HashingWorkflows"),
         .executableTarget(
             name: "HashingCommand",
             dependencies: [
-                "HashingWorkflows", "HashingCore", "MethodCatalog", "Datasets", "Evaluation",
+                "HashingWorkflows", "TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Examples/hashing"

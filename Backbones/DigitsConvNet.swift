@@ -1,5 +1,6 @@
 import HashingCore
 import NeuralNet
+import TensorCore
 
 /// The four-convolution digits encoder of DupGAN (Hu et al., CVPR 2018), used by
 /// Intersectant-GAN for SVHN → MNIST: conv 5×5 stride 2 with 64 → 128 → 256 channels, then

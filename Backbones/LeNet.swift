@@ -1,5 +1,6 @@
 import HashingCore
 import NeuralNet
+import TensorCore
 
 /// The LeNet of Caffe's MNIST example, used by the SSDH and DSBN papers for digits:
 /// conv 20@5×5 → max-pool 2 → conv 50@5×5 → max-pool 2 → fc 500 → ReLU → (fc classes).

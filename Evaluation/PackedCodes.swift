@@ -191,6 +191,14 @@ public struct PackedCodes: Equatable, Sendable {
         return PackedCodes(uncheckedWords: Array(words[range.lowerBound * wordsPerCode..<range.upperBound * wordsPerCode]), bitCount: bitCount)
     }
 
+    /// The codes at `positions`, in that order, as a new set.
+    public func rows(_ positions: [Int]) -> PackedCodes {
+        var selected: [UInt64] = []
+        selected.reserveCapacity(positions.count * wordsPerCode)
+        for position in positions { selected.append(contentsOf: self[position]) }
+        return PackedCodes(uncheckedWords: selected, bitCount: bitCount)
+    }
+
     /// Bit `bit` of code `index`.
     public func bit(_ bit: Int, ofCode index: Int) -> Bool {
         precondition(index >= 0 && index < count && bit >= 0 && bit < bitCount, "PackedCodes: bit \(bit) of code \(index) out of range")

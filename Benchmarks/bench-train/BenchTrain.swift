@@ -1,7 +1,9 @@
 import ArgumentParser
 import Backbones
 import Foundation
+import NeuralNet
 import Optimizers
+import TensorCore
 
 /// Times LeNet training steps (forward + backward + SGD-momentum update, batch 128, 28×28)
 /// in this engine and, in the same run, in PyTorch CPU, at the same thread counts.

@@ -1,4 +1,5 @@
 import NeuralNet
+import TensorCore
 
 /// Which data domain a batch comes from. Single-domain methods only see ``source``.
 public enum Domain: Int, Codable, CaseIterable, Sendable {

@@ -1,4 +1,5 @@
 import NeuralNet
+import TensorCore
 
 /// The activation after a hash layer's linear map.
 public enum HashActivation: String, Codable, Sendable {

@@ -1,6 +1,6 @@
 import NeuralNet
-@_exported import Optimizers
 import Optimizers
+import TensorCore
 
 /// A network that maps images to feature vectors.
 ///
@@ -36,7 +36,8 @@ public struct LossTerm {
     }
 }
 
-/// What a hashing network produced for a batch, for losses to consume.
+/// What a hashing network produced for a batch: continuous codes and, for networks that
+/// classify, class scores.
 public struct HashingOutput {
     /// Continuous codes before binarisation. **Shape**: `[N, bitCount]`.
     public var codes: Tensor
@@ -79,8 +80,12 @@ public enum Binarization: String, Codable, Sendable {
 }
 
 /// An optimizer of a method, with the learning rate schedules scale from.
+///
+/// The name identifies it everywhere: checkpoints (`optimizer.<name>.…`), per-optimizer
+/// schedules (``TrainerConfiguration/optimizerSchedules``), the optimizers a training stage
+/// steps (``TrainingStage/optimizers``) and error messages.
 public struct MethodOptimizer {
-    /// A short name (`"network"`, `"centers"`, `"discriminator"`), used in checkpoints.
+    /// A short name (`"network"`, `"centers"`, `"discriminator"`).
     public var name: String
     public var optimizer: any Optimizer
     /// The learning rate at epoch 0; schedules multiply it.
@@ -94,9 +99,11 @@ public struct MethodOptimizer {
 }
 
 /// One training step's data: a labelled source batch and, for domain adaptation, an unlabelled
-/// (or pseudo-labelled) target batch.
+/// target batch.
 public struct TrainingBatch {
     public var source: DomainBatch
+    /// The target batch of a domain pair, for methods that adapt (``HashingMethod/adaptsToTarget``);
+    /// its ``DomainBatch/labels`` are always `nil`.
     public var target: DomainBatch?
 
     public init(source: DomainBatch, target: DomainBatch? = nil) {
@@ -111,108 +118,196 @@ public struct DomainBatch {
     public var images: Tensor
     /// Ground-truth labels (source), or `nil` for unlabelled target images.
     public var labels: [Int]?
-    /// Each image's index in its data set (for methods that keep per-sample state).
+    /// Each image's index in its data set: the key of per-image state such as ``PseudoLabels``.
     public var indices: [Int]
     public var domain: Domain
 
     public init(images: Tensor, labels: [Int]?, indices: [Int], domain: Domain) {
         precondition(images.rank == 4, "DomainBatch: images must be [N, C, H, W], got \(images.shape)")
         if let labels { precondition(labels.count == images.shape[0], "DomainBatch: \(labels.count) labels for \(images.shape[0]) images") }
+        precondition(indices.count == images.shape[0], "DomainBatch: \(indices.count) indices for \(images.shape[0]) images")
         self.images = images
         self.labels = labels
         self.indices = indices
         self.domain = domain
     }
+
+    public var count: Int { images.shape[0] }
 }
 
 /// Where the trainer is, for methods whose behaviour depends on progress (loss ramps, center
 /// updates, staged training).
 public struct TrainingProgress {
+    /// Epoch of the whole run (0-based) and the run's epoch count.
     public var epoch: Int
     public var epochCount: Int
     /// Step within the epoch and steps per epoch.
     public var step: Int
     public var stepsPerEpoch: Int
+    /// The training stage (index into the trainer's stages) and the epoch within it.
+    public var stage: Int
+    public var stageName: String
+    public var epochInStage: Int
+    /// The optimizers that step in this stage (`nil`: all of them).
+    public var activeOptimizers: Set<String>?
 
-    public init(epoch: Int, epochCount: Int, step: Int, stepsPerEpoch: Int) {
+    public init(
+        epoch: Int, epochCount: Int, step: Int, stepsPerEpoch: Int, stage: Int = 0, stageName: String = "train", epochInStage: Int? = nil,
+        activeOptimizers: Set<String>? = nil
+    ) {
         self.epoch = epoch
         self.epochCount = epochCount
         self.step = step
         self.stepsPerEpoch = stepsPerEpoch
+        self.stage = stage
+        self.stageName = stageName
+        self.epochInStage = epochInStage ?? epoch
+        self.activeOptimizers = activeOptimizers
     }
 
     /// Fractional epochs completed, e.g. 1.5 halfway through the second epoch.
     public var epochsCompleted: Double { Double(epoch) + Double(step) / Double(max(stepsPerEpoch, 1)) }
+
+    /// Whether the optimizer named `name` steps in this stage.
+    public func steps(_ name: String) -> Bool { activeOptimizers?.contains(name) ?? true }
 }
 
 /// Errors a training step can raise.
-public enum TrainingError: Error, CustomStringConvertible {
-    /// A loss became NaN or infinite.
-    case nonFiniteLoss(term: String, value: Float, epoch: Int, step: Int)
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// A loss term became NaN or infinite.
+    case nonFiniteLoss(term: String, value: Float, network: String, epoch: Int, step: Int)
+    /// A gradient became NaN or infinite although every loss term was finite.
+    case nonFiniteGradient(parameter: String, network: String, epoch: Int, step: Int)
     case invalidData(String)
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
-        case .nonFiniteLoss(let term, let value, let epoch, let step):
+        case .nonFiniteLoss(let term, let value, let network, let epoch, let step):
             return
-                "training diverged: loss term '\(term)' is \(value) at epoch \(epoch + 1), step \(step + 1); lower the learning rate or check the data"
-        case .invalidData(let message):
+                "training diverged: loss term '\(term)' of optimizer '\(network)' is \(value) at epoch \(epoch + 1), step \(step + 1); lower the learning rate or check the data"
+        case .nonFiniteGradient(let parameter, let network, let epoch, let step):
+            return
+                "training diverged: the gradient of '\(parameter)' (optimizer '\(network)') is not finite at epoch \(epoch + 1), step \(step + 1), though every loss term is; lower the learning rate or check the data"
+        case .invalidData(let message), .invalidConfiguration(let message):
             return message
         }
     }
 }
 
+/// A loss that aligns the target domain with the source using source labels and target
+/// pseudo-labels (a center loss, a class-centroid alignment): the domain-adaptation counterpart
+/// of ``HashingLoss``.
+public protocol DomainAdapter {
+    /// The terms for one step (already weighted). `targetLabels[i]` is the pseudo-label of
+    /// target row `i`, or `nil` when it has none; rows without one take no part.
+    func terms(source: HashingOutput, sourceLabels: [Int], target: HashingOutput, targetLabels: [Int?]) -> [LossTerm]
+}
+
+/// Named loss values of one step, as the trainer logs them.
+public typealias LossValues = [(name: String, value: Float)]
+
+/// Outputs of the network for every training image of one domain, in evaluation mode (what
+/// ``HashingMethod/prepareEpoch(_:data:)`` works from).
+public struct DomainOutputs {
+    /// **Shape**: `[N, bitCount]`.
+    public var codes: Tensor
+    /// Class scores `[N, classCount]`, for networks that classify.
+    public var logits: Tensor?
+    /// Ground-truth labels of a labelled domain; `nil` for the target of a domain pair.
+    public var labels: [Int]?
+    /// Each row's index in its data set (the keys of ``PseudoLabels``).
+    public var indices: [Int]
+
+    public init(codes: Tensor, logits: Tensor?, labels: [Int]?, indices: [Int]) {
+        self.codes = codes
+        self.logits = logits
+        self.labels = labels
+        self.indices = indices
+    }
+}
+
+/// What the trainer offers a method before an epoch: passes over the training images, computed
+/// only when asked for.
+public struct EpochData {
+    private let compute: (Domain) -> DomainOutputs?
+
+    public init(_ compute: @escaping (Domain) -> DomainOutputs?) { self.compute = compute }
+
+    /// The outputs for every training image of `domain`, or `nil` when the run has no such domain.
+    public func outputs(of domain: Domain) -> DomainOutputs? { compute(domain) }
+}
+
 /// A deep hashing method: its network, its objective and its training step.
 ///
-/// The shared ``Trainer`` owns the loop (shuffling, epochs, schedules, validation, checkpoints);
-/// a method supplies what differs between papers. Methods with several networks (a GAN) have
-/// several optimizers and differentiate each on its own tape inside ``trainingStep(_:progress:)``.
+/// The shared ``Trainer`` owns the loop (shuffling, epochs, stages, schedules, validation,
+/// checkpoints); a method supplies what differs between papers. Methods with several networks (a
+/// GAN) have several optimizers and differentiate each objective with respect to its own
+/// optimizer's parameters (``HashingMethod/optimize(_:progress:_:)``).
 public protocol HashingMethod: AnyObject {
     /// Code length in bits.
     var bitCount: Int { get }
     /// Every parameter and buffer of the method (checkpoints save this module).
     var network: Module { get }
-    /// The optimizers, in a fixed order.
+    /// The optimizers, in a fixed order, with distinct names.
     var optimizers: [MethodOptimizer] { get }
     /// How outputs become bits.
     var binarization: Binarization { get }
+    /// Whether the method trains on the unlabelled target domain of a domain pair. Methods that
+    /// do not (the supervised ones) are trained on the source alone and are the source-only
+    /// baseline of a pair. The default is `false`.
+    var adaptsToTarget: Bool { get }
+    /// The pseudo-labels of target images the method currently holds, for the trainer's log (the
+    /// trainer measures their accuracy with labels the method never sees). The default is `nil`.
+    var pseudoLabels: PseudoLabels? { get }
 
-    /// Called by the trainer before each epoch with the full training data (e.g. to recompute
-    /// class centres or pseudo-labels). The default does nothing.
-    func prepareEpoch(_ epoch: Int, encode: (Domain) -> (outputs: Tensor, labels: [Int]?)) throws
+    /// The method's own training stages for a run of `epochs` epochs (such as pre-training an
+    /// encoder before the adversarial stage); empty for one stage of every optimizer. A run's
+    /// ``TrainerConfiguration/stages`` override them.
+    func trainingStages(epochs: Int) -> [TrainingStage]
+
+    /// Called by the trainer before each epoch (e.g. to recompute class centers or pseudo-labels
+    /// from a pass over the training images). The default does nothing.
+    func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws
 
     /// Runs one optimisation step (forward, gradients, updates) and returns the named loss
-    /// terms' values. Throws ``TrainingError/nonFiniteLoss(term:value:epoch:step:)`` on NaN.
-    func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> [(name: String, value: Float)]
+    /// terms' values. Throws ``TrainingError/nonFiniteLoss(term:value:network:epoch:step:)`` on NaN.
+    func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues
 
-    /// Continuous outputs `[N, bitCount]` for images of `domain`, in evaluation mode.
-    func encode(_ images: Tensor, domain: Domain) -> Tensor
+    /// Outputs (codes and class scores) for images of `domain`, in evaluation mode, without a tape.
+    func inference(_ images: Tensor, domain: Domain) -> HashingOutput
 }
 
 extension HashingMethod {
-    public func prepareEpoch(_ epoch: Int, encode: (Domain) -> (outputs: Tensor, labels: [Int]?)) throws {}
+    public var adaptsToTarget: Bool { false }
+    public var pseudoLabels: PseudoLabels? { nil }
+    public func trainingStages(epochs: Int) -> [TrainingStage] { [] }
+    public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {}
 
-    /// Computes the objective on the current tape and applies one update of every optimizer:
-    /// the common single-network step. Checks every term for NaN/∞ before updating.
-    public func optimizeJointly(
-        progress: TrainingProgress, _ objective: () -> [LossTerm]
-    ) throws -> [(name: String, value: Float)] {
-        let parameters = optimizers.flatMap(\.optimizer.parameters)
-        var recorded: [LossTerm] = []
-        let (_, gradients) = valueAndGradient(of: parameters) {
-            recorded = objective()
-            return recorded.dropFirst().reduce(recorded.first?.value ?? Tensor(0)) { $0 + $1.value }
-        }
-        let values = recorded.map { (name: $0.name, value: $0.value.item) }
-        for term in values where !term.value.isFinite {
-            throw TrainingError.nonFiniteLoss(term: term.name, value: term.value, epoch: progress.epoch, step: progress.step)
-        }
-        var offset = 0
-        for entry in optimizers {
-            let count = entry.optimizer.parameters.count
-            entry.optimizer.update(Array(gradients[offset..<(offset + count)]))
-            offset += count
-        }
-        return values
+    /// Continuous outputs `[N, bitCount]` for images of `domain`, in evaluation mode.
+    public func encode(_ images: Tensor, domain: Domain) -> Tensor { inference(images, domain: domain).codes }
+
+    /// Class scores `[N, classCount]` for images of `domain`, or `nil` when the method does not
+    /// classify.
+    public func classify(_ images: Tensor, domain: Domain) -> Tensor? { inference(images, domain: domain).logits }
+}
+
+/// A network that maps images of one domain to codes and, where it classifies, class scores.
+public protocol HashingNetwork: Module {
+    /// **Shape**: images `[N, C, H, W]` → codes `[N, bitCount]`, logits `[N, classCount]`.
+    func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput
+}
+
+/// A method whose whole network is one ``HashingNetwork``: `network` and `inference` come free.
+public protocol HashingNetworkMethod: HashingMethod {
+    associatedtype Network: HashingNetwork
+    var model: Network { get }
+}
+
+extension HashingNetworkMethod {
+    public var network: Module { model }
+
+    public func inference(_ images: Tensor, domain: Domain) -> HashingOutput {
+        model.inferenceMode { model(images, domain: domain) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TensorCore
 
 /// A method's configuration: `Codable` with a default for every field, and a check of its
 /// values. The registry overlays a user's JSON on the defaults, so users name only what they
@@ -85,22 +86,57 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// One registered method: a kebab-case name, a one-line summary, its default configuration and
-/// a factory.
-public struct MethodRegistration {
+/// An entry of a ``Registry``: a unique kebab-case name and a one-line summary.
+public protocol RegistryEntry {
+    var name: String { get }
+    var summary: String { get }
+    /// The error for a name no entry has.
+    static func unknownName(_ name: String, available: [String]) -> RegistryError
+}
+
+/// Registered entries (methods or backbones), resolved by name.
+public struct Registry<Entry: RegistryEntry> {
+    public let entries: [Entry]
+
+    /// - Throws: ``RegistryError/duplicateName(_:)`` when two entries share a name.
+    public init(_ entries: [Entry]) throws {
+        var seen = Set<String>()
+        for entry in entries where !seen.insert(entry.name).inserted { throw RegistryError.duplicateName(entry.name) }
+        self.entries = entries
+    }
+
+    public var names: [String] { entries.map(\.name) }
+
+    /// The entry named `name`, or an error listing the names there are.
+    public func registration(named name: String) throws -> Entry {
+        guard let entry = entries.first(where: { $0.name == name }) else { throw Entry.unknownName(name, available: names) }
+        return entry
+    }
+}
+
+/// The registered methods.
+public typealias MethodRegistry = Registry<MethodRegistration>
+
+/// One registered method: a kebab-case name, a one-line summary, whether it adapts to a target
+/// domain, its default configuration and a factory.
+public struct MethodRegistration: RegistryEntry {
     public let name: String
     public let summary: String
+    /// Whether the method trains on the unlabelled target domain of a domain pair (and so needs
+    /// one); see ``HashingMethod/adaptsToTarget``.
+    public let adaptsToTarget: Bool
     /// The default configuration as pretty-printed JSON (what `hashing methods` shows).
     public let defaultConfigurationJSON: () -> String
     private let factory: (_ json: Data?, _ context: MethodContext) throws -> any HashingMethod
 
     /// Registers a method with a typed configuration.
     public init<Configuration: MethodConfiguration>(
-        name: String, summary: String, configuration: Configuration.Type,
+        name: String, summary: String, adaptsToTarget: Bool = false, configuration: Configuration.Type,
         make: @escaping (Configuration, MethodContext) throws -> any HashingMethod
     ) {
         self.name = name
         self.summary = summary
+        self.adaptsToTarget = adaptsToTarget
         self.defaultConfigurationJSON = { ConfigurationCoding.prettyJSON(Configuration()) }
         self.factory = { json, context in
             let configuration: Configuration = try ConfigurationCoding.decode(json, method: name)
@@ -109,6 +145,8 @@ public struct MethodRegistration {
         }
     }
 
+    public static func unknownName(_ name: String, available: [String]) -> RegistryError { .unknownMethod(name, available: available) }
+
     /// Builds the method, overlaying `json` (an object with some of the configuration's fields)
     /// on the defaults.
     public func make(configuration json: Data? = nil, context: MethodContext) throws -> any HashingMethod {
@@ -116,25 +154,7 @@ public struct MethodRegistration {
     }
 }
 
-/// The registered methods, resolved by name.
-public struct MethodRegistry {
-    public let entries: [MethodRegistration]
-
-    public init(_ entries: [MethodRegistration]) throws {
-        var seen = Set<String>()
-        for entry in entries where !seen.insert(entry.name).inserted { throw RegistryError.duplicateName(entry.name) }
-        self.entries = entries
-    }
-
-    public var names: [String] { entries.map(\.name) }
-
-    public func registration(named name: String) throws -> MethodRegistration {
-        guard let entry = entries.first(where: { $0.name == name }) else {
-            throw RegistryError.unknownMethod(name, available: names)
-        }
-        return entry
-    }
-
+extension Registry where Entry == MethodRegistration {
     /// Builds the method `name` with `configuration` (JSON, optional) for `context`.
     public func make(_ name: String, configuration: Data? = nil, context: MethodContext) throws -> any HashingMethod {
         try registration(named: name).make(configuration: configuration, context: context)

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// What a partial load did: which tensors it loaded and which it skipped, and why.
 public struct LoadReport: Equatable, CustomStringConvertible {

@@ -1,9 +1,12 @@
+import TensorCore
 /// A fully connected layer: `y = x · Wᵀ + b` (PyTorch layout: `weight [out, in]`).
 ///
 /// **Shape**: input `[N, inputFeatures]` → output `[N, outputFeatures]`.
-public final class Linear: Module, Layer {
+public final class Linear: Module, Layer, ParameterResetting {
     public let weight: Parameter
     public let bias: Parameter?
+    /// The initialisers ``resetParameters(generator:)`` draws from again.
+    let initializers: (weight: Initializer, bias: Initializer)
 
     /// - Parameters:
     ///   - weightInitializer: defaults to PyTorch's (uniform ±1/√in); the bias, when present,
@@ -14,13 +17,15 @@ public final class Linear: Module, Layer {
         generator: inout SeededGenerator
     ) {
         precondition(inputFeatures > 0 && outputFeatures > 0, "Linear: feature counts must be positive, got \(inputFeatures) → \(outputFeatures)")
+        let biasInitializer = biasInitializer ?? .pytorchDefault
+        initializers = (weightInitializer, biasInitializer)
         weight = Parameter(weightInitializer.make([outputFeatures, inputFeatures], generator: &generator))
-        if bias {
-            let initializer = biasInitializer ?? .pytorchDefault
-            self.bias = Parameter(initializer.make([outputFeatures], fans: (inputFeatures, outputFeatures), generator: &generator))
-        } else {
-            self.bias = nil
-        }
+        self.bias = bias ? Parameter(biasInitializer.make([outputFeatures], fans: (inputFeatures, outputFeatures), generator: &generator)) : nil
+    }
+
+    public func resetParameters(generator: inout SeededGenerator) {
+        weight.value = initializers.weight.make(weight.shape, generator: &generator)
+        bias?.value = initializers.bias.make([outputFeatures], fans: (inputFeatures, outputFeatures), generator: &generator)
     }
 
     public var inputFeatures: Int { weight.shape[1] }
@@ -39,9 +44,11 @@ public final class Linear: Module, Layer {
 /// A 2-D convolution layer (PyTorch layout: `weight [out, in, k, k]`).
 ///
 /// **Shape**: `[N, inputChannels, H, W] → [N, outputChannels, (H + 2p − k)/s + 1, (W + 2p − k)/s + 1]`.
-public final class Conv2d: Module, Layer {
+public final class Conv2d: Module, Layer, ParameterResetting {
     public let weight: Parameter
     public let bias: Parameter?
+    /// The initialisers ``resetParameters(generator:)`` draws from again.
+    let initializers: (weight: Initializer, bias: Initializer)
     public let stride: Int
     public let padding: Int
 
@@ -52,15 +59,18 @@ public final class Conv2d: Module, Layer {
     ) {
         precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0, "Conv2d: channels and kernel size must be positive")
         let shape = [outputChannels, inputChannels, kernelSize, kernelSize]
+        let biasInitializer = biasInitializer ?? .pytorchDefault
+        initializers = (weightInitializer, biasInitializer)
         weight = Parameter(weightInitializer.make(shape, generator: &generator))
-        if bias {
-            let initializer = biasInitializer ?? .pytorchDefault
-            self.bias = Parameter(initializer.make([outputChannels], fans: Initializer.fans(of: shape), generator: &generator))
-        } else {
-            self.bias = nil
-        }
+        self.bias = bias ? Parameter(biasInitializer.make([outputChannels], fans: Initializer.fans(of: shape), generator: &generator)) : nil
         self.stride = stride
         self.padding = padding
+    }
+
+    public func resetParameters(generator: inout SeededGenerator) {
+        let shape = weight.shape
+        weight.value = initializers.weight.make(shape, generator: &generator)
+        bias?.value = initializers.bias.make([shape[0]], fans: Initializer.fans(of: shape), generator: &generator)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
@@ -71,9 +81,11 @@ public final class Conv2d: Module, Layer {
 /// A transposed 2-D convolution (PyTorch layout: `weight [in, out, k, k]`), for upsampling.
 ///
 /// **Shape**: `[N, inputChannels, H, W] → [N, outputChannels, (H − 1)·s − 2p + k + outputPadding, …]`.
-public final class ConvTranspose2d: Module, Layer {
+public final class ConvTranspose2d: Module, Layer, ParameterResetting {
     public let weight: Parameter
     public let bias: Parameter?
+    /// The initialisers ``resetParameters(generator:)`` draws from again.
+    let initializers: (weight: Initializer, bias: Initializer)
     public let stride: Int
     public let padding: Int
     public let outputPadding: Int
@@ -87,16 +99,20 @@ public final class ConvTranspose2d: Module, Layer {
         let shape = [inputChannels, outputChannels, kernelSize, kernelSize]
         // PyTorch computes fans of the stored weight, so fanIn = outputChannels · k².
         let fans = Initializer.fans(of: shape)
+        let biasInitializer = biasInitializer ?? .pytorchDefault
+        initializers = (weightInitializer, biasInitializer)
         weight = Parameter(weightInitializer.make(shape, fans: fans, generator: &generator))
-        if bias {
-            let initializer = biasInitializer ?? .pytorchDefault
-            self.bias = Parameter(initializer.make([outputChannels], fans: fans, generator: &generator))
-        } else {
-            self.bias = nil
-        }
+        self.bias = bias ? Parameter(biasInitializer.make([outputChannels], fans: fans, generator: &generator)) : nil
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
+    }
+
+    public func resetParameters(generator: inout SeededGenerator) {
+        let shape = weight.shape
+        let fans = Initializer.fans(of: shape)
+        weight.value = initializers.weight.make(shape, fans: fans, generator: &generator)
+        bias?.value = initializers.bias.make([shape[1]], fans: fans, generator: &generator)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
@@ -110,7 +126,7 @@ public final class ConvTranspose2d: Module, Layer {
 /// Training mode normalises with the batch's statistics and updates the running ones:
 /// `running ← (1 − momentum) · running + momentum · batch` (the variance unbiased, as PyTorch).
 /// Evaluation mode normalises with the running statistics.
-public final class BatchNorm: Module, Layer {
+public final class BatchNorm: Module, Layer, ParameterResetting {
     public let weight: Parameter
     public let bias: Parameter
     public let runningMean: Buffer
@@ -132,6 +148,14 @@ public final class BatchNorm: Module, Layer {
     }
 
     public var featureCount: Int { weight.shape[0] }
+
+    /// γ = 1, β = 0, running mean 0 and variance 1, as at creation.
+    public func resetParameters(generator: inout SeededGenerator) {
+        weight.value = .ones([featureCount])
+        bias.value = .zeros([featureCount])
+        runningMean.value = .zeros([featureCount])
+        runningVariance.value = .ones([featureCount])
+    }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(

@@ -1,4 +1,4 @@
-@_exported import TensorCore
+import TensorCore
 
 /// A learnable tensor: a reference box whose ``value`` optimizers update in place.
 ///

@@ -1,4 +1,5 @@
-@_exported import NeuralNet
+import NeuralNet
+import TensorCore
 
 /// An optimizer bound to a list of parameters at creation, holding per-parameter state.
 ///
@@ -20,6 +21,9 @@ public protocol Optimizer: AnyObject {
     func stateTensors() -> [String: Tensor]
     /// Restores state saved by ``stateTensors()``.
     func loadState(_ tensors: [String: Tensor]) throws
+    /// Forgets every update: moments to zero and the step count to 0, as a new optimizer (a
+    /// training stage that re-initialises its network starts its optimizer afresh too).
+    func resetState()
 }
 
 /// Errors restoring optimizer state.
@@ -64,6 +68,11 @@ open class OptimizerBase {
             for (index, tensor) in tensors.enumerated() { result["\(name).\(index)"] = tensor }
         }
         return result
+    }
+
+    public func resetState() {
+        for (name, tensors) in slots { slots[name] = tensors.map { Tensor.zeros($0.shape) } }
+        stepCount = 0
     }
 
     public func loadState(_ tensors: [String: Tensor]) throws {

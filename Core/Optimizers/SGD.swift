@@ -1,4 +1,6 @@
 import Foundation
+import NeuralNet
+import TensorCore
 
 /// Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay,
 /// following PyTorch's `torch.optim.SGD`:

@@ -19,6 +19,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     case negativeRadius(Int)
     /// A label is negative.
     case negativeLabel(label: Int, item: Int)
+    /// A class (label or prediction) is not below the class count.
+    case classOutOfRange(class: Int, item: Int, classCount: Int)
     /// A file could not be written.
     case writeFailed(path: String, reason: String)
 
@@ -36,6 +38,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
             return "cut-off K must be positive, got \(cutoff)"
         case .negativeRadius(let radius):
             return "Hamming radius must be ≥ 0, got \(radius)"
+        case .classOutOfRange(let value, let item, let classCount):
+            return "class \(value) of item \(item) is outside 0..<\(classCount)"
         case .negativeLabel(let label, let item):
             return "label \(label) of item \(item) is negative; labels are class indices ≥ 0"
         case .writeFailed(let path, let reason):

@@ -1,5 +1,6 @@
 import Datasets
 import HashingCore
+import TensorCore
 
 /// Images of a data set at given positions, converted as a ``BatchLoader`` does (scaled to
 /// [0, 1], then the augmentation's deterministic steps).
@@ -29,38 +30,35 @@ public struct DatasetImageSource: ImageSource {
 }
 
 /// The trainer's batches from a ``BatchLoader`` (one domain), or a ``PairedBatchLoader``
-/// (source and target, for domain adaptation).
+/// (source and target, for domain adaptation). Target batches never carry labels.
 public struct LoaderBatches: TrainingBatches {
     public let source: BatchLoader
     public let target: BatchLoader?
+    let pair: PairedBatchLoader?
 
-    public init(source: BatchLoader, target: BatchLoader? = nil) {
+    /// - Throws: when the two domains' images differ in shape.
+    public init(source: BatchLoader, target: BatchLoader? = nil) throws {
         self.source = source
         self.target = target
+        pair = try target.map { try PairedBatchLoader(source: source, target: $0) }
     }
 
-    public var stepsPerEpoch: Int {
-        guard let target else { return source.batchesPerEpoch }
-        return max(source.batchesPerEpoch, target.batchesPerEpoch)
-    }
+    public var stepsPerEpoch: Int { pair?.stepsPerEpoch ?? source.batchesPerEpoch }
 
     public func batches(epoch: Int) -> AnySequence<TrainingBatch> {
-        guard let target else {
+        guard let pair else {
             return AnySequence(
                 source.batches(epoch: epoch).lazy.map { batch in
                     TrainingBatch(source: DomainBatch(images: batch.images, labels: batch.labels, indices: batch.indices, domain: .source))
                 })
         }
-        // The pair cycles the shorter domain; its batches are rebuilt deterministically per step.
-        let pair = try! PairedBatchLoader(source: source, target: target)
+        // The pair's iterator draws each domain's order once per that domain's epoch (the shorter
+        // domain is cycled through its own epochs).
         return AnySequence(
-            (0..<pair.stepsPerEpoch).lazy.map { step in
-                let paired = pair.step(epoch: epoch, index: step)
-                return TrainingBatch(
+            pair.steps(epoch: epoch).lazy.map { paired in
+                TrainingBatch(
                     source: DomainBatch(images: paired.source.images, labels: paired.source.labels, indices: paired.source.indices, domain: .source),
-                    target: DomainBatch(
-                        images: paired.target.images, labels: target.providesLabels ? paired.target.labels : nil,
-                        indices: paired.target.indices, domain: .target))
+                    target: DomainBatch(images: paired.target.images, labels: nil, indices: paired.target.indices, domain: .target))
             })
     }
 
@@ -70,8 +68,7 @@ public struct LoaderBatches: TrainingBatches {
             return DatasetImageSource(dataset: source.dataset, indices: source.indices, augmentation: source.augmentation)
         case .target:
             guard let target else { return nil }
-            return DatasetImageSource(
-                dataset: target.dataset, indices: target.indices, augmentation: target.augmentation, providesLabels: target.providesLabels)
+            return DatasetImageSource(dataset: target.dataset, indices: target.indices, augmentation: target.augmentation, providesLabels: false)
         }
     }
 }

@@ -4,66 +4,34 @@ import Evaluation
 import Foundation
 import HashingCore
 import MethodCatalog
+import TensorCore
 
-/// Everything that defines a training run; saved as `run.json` in the run directory so that
-/// `encode`, `evaluate` and `--resume` rebuild exactly the same method and data.
-public struct RunSpecification: Codable, Equatable {
-    /// Registered method name (`hashing methods`).
-    public var method = "ssdh"
-    /// Registered backbone name.
-    public var backbone = "lenet"
-    /// Code length.
-    public var bits = 48
-    /// Data set name (`hashing datasets`).
-    public var dataset = "mnist"
-    /// Seed of the split, the initialisation, the batch order and every other random choice.
-    public var seed: UInt64 = 1
-    public var batchSize = 64
-    /// Images are resized to `imageSize × imageSize` when set (bilinear).
-    public var imageSize: Int?
-    /// Grayscale images are replicated to this many channels when set (e.g. 3).
-    public var channels: Int?
-    /// Official protocol (data sets with an official test set): training images of each class
-    /// held out for validation.
-    public var validationPerClass = 500
-    /// Per-class protocol (data sets without one): queries, validation and training images per
-    /// class; the rest, plus the training images, form the database.
-    public var queryPerClass = 100
-    public var trainingPerClass = 500
-    /// Validation mAP is measured against at most this many training images (a seeded sample).
-    public var validationDatabaseLimit = 5000
-    /// Training uses at most this many images (0 = all), for quick runs.
-    public var trainingLimit = 0
-    /// The method's configuration overrides, as a JSON object.
-    public var methodConfiguration = "{}"
-    public var trainer = TrainerConfiguration()
-    /// Retrieval evaluation settings of the final report.
-    public var evaluation = RetrievalOptions(topK: 1000)
-
-    public init() {}
-}
-
-/// Errors of the workflow, one line each.
-public enum WorkflowError: Error, CustomStringConvertible {
-    case invalid(String)
-    case missingRun(String)
-
-    public var description: String {
-        switch self {
-        case .invalid(let message): return message
-        case .missingRun(let path): return "no run at \(path): run.json is missing (train first, or check --run)"
-        }
-    }
-}
-
-/// A configured run: its data, split, method and trainer.
-public final class Experiment {
-    public let specification: RunSpecification
+/// One domain of a run: its images and how they are split.
+public struct DomainData {
     public let dataset: DigitsDataset
     public let split: Split
+}
+
+/// A configured run: its data (one data set, or the two domains of a pair), method and trainer.
+///
+/// On a domain pair the method trains on the labelled source and — if it adapts
+/// (``HashingMethod/adaptsToTarget``) — on the target's training images without their labels;
+/// a method that does not adapt is the source-only baseline. Model selection uses the source's
+/// validation split only. Evaluation searches the target queries in the target database and in
+/// the labelled source database, and scores target classification.
+public final class Experiment {
+    public let specification: RunSpecification
+    /// The labelled domain (the only one of a single data set).
+    public let source: DomainData
+    /// The target domain of a pair.
+    public let target: DomainData?
     public let augmentation: Augmentation
     public let method: any HashingMethod
     public let runDirectory: URL
+
+    /// The source's data set and split (the run's only ones for a single data set).
+    public var dataset: DigitsDataset { source.dataset }
+    public var split: Split { source.split }
 
     public var runFile: URL { runDirectory.appendingPathComponent("run.json") }
     public var bestCheckpoint: URL { runDirectory.appendingPathComponent("best.safetensors") }
@@ -76,30 +44,48 @@ public final class Experiment {
         }
         guard specification.batchSize >= 1 else { throw WorkflowError.invalid("--batch-size must be at least 1") }
         // Resolve names first so typos fail before any data is read.
-        let registry = MethodCatalog.registry()
-        let registration = try registry.registration(named: specification.method)
+        let registration = try MethodCatalog.registry().registration(named: specification.method)
         let backbone = try MethodCatalog.backbones().registration(named: specification.backbone)
-        let entry = try DataCatalog.entry(named: specification.dataset)
+        let isPair = DataCatalog.domainPairNames.contains(specification.dataset)
+        if !isPair { _ = try DataCatalog.entry(named: specification.dataset) }
+        if registration.adaptsToTarget && !isPair {
+            throw WorkflowError.invalid(
+                "\(specification.method) adapts to an unlabelled target domain: give a domain pair as --dataset (\(DataCatalog.domainPairNames.joined(separator: ", ")))"
+            )
+        }
         self.specification = specification
         self.runDirectory = URL(fileURLWithPath: specification.trainer.outputDirectory, isDirectory: true)
-        dataset = try entry.load(dataDirectory: dataDirectory, seed: specification.seed)
-        if let testRange = entry.officialTestRange {
-            split = try Split.official(dataset, testRange: testRange, validationPerClass: specification.validationPerClass, seed: specification.seed)
+        if isPair {
+            let pair = try DataCatalog.domainPair(specification.dataset, dataDirectory: dataDirectory, seed: specification.seed)
+            source = DomainData(dataset: pair.source, split: pair.sourceSplit)
+            target = DomainData(dataset: pair.target, split: pair.targetSplit)
         } else {
-            let counts = PerClassProtocol(
-                queryPerClass: specification.queryPerClass, trainingPerClass: specification.trainingPerClass,
-                validationPerClass: specification.validationPerClass, databaseIncludesTraining: true)
-            split = try Split.perClass(dataset, counts: counts, seed: specification.seed)
+            let entry = try DataCatalog.entry(named: specification.dataset)
+            let dataset = try entry.load(dataDirectory: dataDirectory, seed: specification.seed)
+            let split: Split
+            if let testRange = entry.officialTestRange {
+                split = try Split.official(dataset, testRange: testRange, validationPerClass: specification.validationPerClass, seed: specification.seed)
+            } else {
+                let counts = PerClassProtocol(
+                    queryPerClass: specification.queryPerClass, trainingPerClass: specification.trainingPerClass,
+                    validationPerClass: specification.validationPerClass, databaseIncludesTraining: true)
+                split = try Split.perClass(dataset, counts: counts, seed: specification.seed)
+            }
+            source = DomainData(dataset: dataset, split: split)
+            target = nil
         }
         var augmentation = Augmentation()
         if let size = specification.imageSize { augmentation.resize = ImageSize(height: size, width: size) }
-        if let channels = specification.channels, channels != dataset.imageShape[0] { augmentation.channelCount = channels }
-        try augmentation.validate(for: dataset.imageShape, source: dataset.name)
+        if let channels = specification.channels, channels != source.dataset.imageShape[0] { augmentation.channelCount = channels }
+        try augmentation.validate(for: source.dataset.imageShape, source: source.dataset.name)
         self.augmentation = augmentation
         let context = MethodContext(
-            bitCount: specification.bits, classCount: dataset.classCount, inputShape: augmentation.outputShape(for: dataset.imageShape),
-            backbone: backbone, seed: specification.seed)
+            bitCount: specification.bits, classCount: source.dataset.classCount,
+            inputShape: augmentation.outputShape(for: source.dataset.imageShape), backbone: backbone,
+            domainCount: isPair && registration.adaptsToTarget ? 2 : 1, seed: specification.seed)
         method = try registration.make(configuration: Data(specification.methodConfiguration.utf8), context: context)
+        precondition(
+            method.adaptsToTarget == registration.adaptsToTarget, "\(specification.method): the registration and the method disagree on adaptsToTarget")
     }
 
     /// Re-creates the experiment of an existing run directory from its `run.json`.
@@ -111,7 +97,17 @@ public final class Experiment {
         return try Experiment(specification, dataDirectory: dataDirectory)
     }
 
-    /// Training positions (optionally capped by a seeded sample).
+    /// The run's data in a line: set sizes per domain, and whether the method adapts.
+    public var dataSummary: String {
+        guard let target else { return "\(dataset.name): \(split.summary)" }
+        let role = trainsOnTarget ? "adapts to the unlabelled target" : "trains on the source only (the source-only baseline)"
+        return "source \(source.dataset.name) [\(source.split.summary)]; target \(target.dataset.name) [\(target.split.summary)]; \(specification.method) \(role)"
+    }
+
+    /// Whether the run has a target domain whose training images the method trains on.
+    public var trainsOnTarget: Bool { target != nil && method.adaptsToTarget }
+
+    /// Source training positions (optionally capped by a seeded sample).
     var trainingIndices: [Int] {
         guard specification.trainingLimit > 0, specification.trainingLimit < split.train.count else { return split.train }
         var generator = SeededGenerator(seed: specification.seed ^ 0x7472_6169_6E69_6E67)
@@ -125,6 +121,12 @@ public final class Experiment {
         let loader = try BatchLoader(
             dataset: dataset, indices: trainingIndices, batchSize: specification.batchSize, seed: specification.seed,
             shuffles: true, augmentation: augmentation)
+        var targetLoader: BatchLoader?
+        if let target, trainsOnTarget {
+            targetLoader = try BatchLoader(
+                dataset: target.dataset, indices: target.split.train, batchSize: specification.batchSize,
+                seed: specification.seed ^ 0x7461_7267_6574, shuffles: true, augmentation: augmentation, providesLabels: false)
+        }
         var sample = split.train
         var generator = SeededGenerator(seed: specification.seed ^ 0x7661_6C69_6461_7465)
         sample.shuffle(using: &generator)
@@ -135,9 +137,15 @@ public final class Experiment {
                 queries: DatasetImageSource(dataset: dataset, indices: split.validation, augmentation: augmentation),
                 database: DatasetImageSource(
                     dataset: dataset, indices: Array(sample.prefix(specification.validationDatabaseLimit)), augmentation: augmentation))
-        return try Trainer(
-            method: method, data: LoaderBatches(source: loader), validation: validation, configuration: specification.trainer,
+        let trainer = try Trainer(
+            method: method, data: try LoaderBatches(source: loader, target: targetLoader), validation: validation,
+            configuration: specification.trainer, seed: specification.seed,
             metadata: ["method": specification.method, "backbone": specification.backbone, "dataset": specification.dataset])
+        if let target, trainsOnTarget {
+            let labels = target.dataset.labels
+            trainer.targetLabelsForEvaluation = { labels[$0] }
+        }
+        return trainer
     }
 
     /// Trains (or resumes) and returns the summary; writes `run.json` first.
@@ -152,7 +160,7 @@ public final class Experiment {
                 )
             }
         }
-        try writeAtomically(JSONEncoder.pretty.encode(specification), to: runFile)
+        try AtomicFile.write(JSONEncoder.pretty.encode(specification), to: runFile)
         return try makeTrainer().run(resume: resume)
     }
 
@@ -165,14 +173,48 @@ public final class Experiment {
         try Trainer.restore(method: method, from: SafeTensors.read(from: file), includeOptimizers: false)
     }
 
-    /// The images of a split role.
-    public func images(_ role: Split.Role) -> DatasetImageSource {
-        DatasetImageSource(dataset: dataset, indices: split[role], augmentation: augmentation)
+    /// The data of a domain of this run.
+    public func domainData(_ domain: Domain) throws -> DomainData {
+        switch domain {
+        case .source: return source
+        case .target:
+            guard let target else { throw WorkflowError.invalid("\(specification.dataset) is a single data set: it has no target domain") }
+            return target
+        }
     }
 
+    /// The images of a split role of a domain, with their labels (evaluation's view: target
+    /// labels included).
+    public func images(_ role: Split.Role, domain: Domain = .source) throws -> DatasetImageSource {
+        let data = try domainData(domain)
+        let indices = data.split[role]
+        guard !indices.isEmpty else {
+            let roles = Split.Role.allCases.filter { !data.split[$0].isEmpty }.map(\.rawValue)
+            throw WorkflowError.invalid(
+                "the \(domain) domain of \(specification.dataset) (\(data.dataset.name)) has no \(role.rawValue) images; roles with images: \(roles.joined(separator: ", "))"
+            )
+        }
+        return DatasetImageSource(dataset: data.dataset, indices: indices, augmentation: augmentation)
+    }
+
+    /// Codes of a split role of a domain, with labels and data-set indices, in the role's stored
+    /// order (sorted by index).
+    public func encode(_ role: Split.Role, domain: Domain = .source) throws -> EncodedSet {
+        let images = try images(role, domain: domain)
+        let network = networkDomain(domain)
+        return EncodedSet(
+            codes: encodeCodes(method: method, source: images, domain: network), labels: images.labels ?? [], indices: images.indices)
+    }
+
+    /// The batch-norm branch images of `domain` go through: the target's own for a method that
+    /// adapts, else the source's (a source-only model has one).
+    func networkDomain(_ domain: Domain) -> Domain { trainsOnTarget ? domain : .source }
+
     /// Codes of user images: a `.npy` array `uint8 [N, H, W]` / `[N, C, H, W]` (0–255) or
-    /// `float32` in [0, 1], brought to the run's input shape by its resize and channel steps.
-    public func encode(imagesAt url: URL) throws -> PackedCodes {
+    /// `float32` in [0, 1], brought to the run's input shape by its resize and channel steps, and
+    /// encoded as images of `domain`.
+    public func encode(imagesAt url: URL, domain: Domain = .source) throws -> PackedCodes {
+        _ = try domainData(domain)
         let array = try NPYReader.read(contentsOf: url)
         var shape = array.shape
         if shape.count == 3 { shape.insert(1, at: 1) }
@@ -193,50 +235,20 @@ public final class Experiment {
         var rows: [[Bool]] = []
         for start in stride(from: 0, to: shape[0], by: 500) {
             let chunk = images.slice(axis: 0, range: start..<min(start + 500, shape[0]))
-            rows += method.binarization.bits(method.encode(chunk, domain: .source))
+            rows += method.binarization.bits(method.encode(chunk, domain: networkDomain(domain)))
         }
         return PackedCodes(bits: rows, bitCount: method.bitCount)
     }
-
-    /// Codes of a split role, with labels.
-    public func encode(_ role: Split.Role) -> (codes: PackedCodes, labels: [Int]) {
-        let source = images(role)
-        return (encodeCodes(method: method, source: source, domain: .source), source.labels ?? [])
-    }
-
-    /// Encodes queries and database, evaluates retrieval, and writes `report.json`,
-    /// `precision-recall.svg`, `precision-at-k.svg` and `codes.npz` into the run directory.
-    public func evaluate() throws -> (report: RetrievalReport, files: [URL]) {
-        let queries = encode(.query)
-        let database = encode(.database)
-        let evaluator = try RetrievalEvaluator(
-            queries: queries.codes, queryLabels: RelevanceLabels(classes: queries.labels),
-            database: database.codes, databaseLabels: RelevanceLabels(classes: database.labels))
-        let report = try evaluator.evaluate(options: specification.evaluation)
-        let reportURL = runDirectory.appendingPathComponent("report.json")
-        let prURL = runDirectory.appendingPathComponent("precision-recall.svg")
-        let pkURL = runDirectory.appendingPathComponent("precision-at-k.svg")
-        let codesURL = runDirectory.appendingPathComponent("codes.npz")
-        try report.writeJSON(to: reportURL)
-        try report.writePrecisionRecallSVG(
-            to: prURL, title: "\(specification.method) \(specification.bits) bits on \(specification.dataset): precision–recall")
-        try report.writePrecisionAtKSVG(
-            to: pkURL, title: "\(specification.method) \(specification.bits) bits on \(specification.dataset): precision@K")
-        try CodeFile.write(
-            [("query", queries.codes, queries.labels), ("database", database.codes, database.labels)], to: codesURL)
-        return (report, [reportURL, prURL, pkURL, codesURL])
-    }
 }
 
-extension JSONEncoder {
-    static var pretty: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return encoder
-    }
-}
+/// Codes of a set of images with their labels and their indices in the data set.
+public struct EncodedSet: Equatable {
+    public var codes: PackedCodes
+    public var labels: [Int]
+    public var indices: [Int]
 
-/// Writes `data` atomically (see ``AtomicFiles/AtomicFile``).
-func writeAtomically(_ data: Data, to url: URL) throws {
-    try AtomicFile.write(data, to: url)
+    /// The rows in `order` (positions into this set).
+    public func reordered(_ order: [Int]) -> EncodedSet {
+        EncodedSet(codes: codes.rows(order), labels: order.map { labels[$0] }, indices: order.map { indices[$0] })
+    }
 }

@@ -31,6 +31,20 @@ struct Hashing: ParsableCommand {
     }
 }
 
+extension TrainerConfiguration.ProgressStyle: ExpressibleByArgument {}
+extension Split.Role: ExpressibleByArgument {}
+extension Domain: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "source": self = .source
+        case "target": self = .target
+        default: return nil
+        }
+    }
+
+    public static var allValueStrings: [String] { ["source", "target"] }
+}
+
 /// Options shared by commands that resolve data.
 struct DataOptions: ParsableArguments {
     @Option(help: "Data directory (default: $HASHING_DATA, else ./data).") var dataDirectory: String?
@@ -46,7 +60,8 @@ struct Methods: ParsableCommand {
     func run() throws {
         print("methods:")
         for entry in MethodCatalog.registry().entries {
-            print("  \(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0))\(entry.summary)")
+            let adapts = entry.adaptsToTarget ? " [domain adaptation: needs a domain pair]" : ""
+            print("  \(entry.name.padding(toLength: 18, withPad: " ", startingAt: 0))\(entry.summary)\(adapts)")
             if configuration {
                 print(entry.defaultConfigurationJSON().split(separator: "\n").map { "      \($0)" }.joined(separator: "\n"))
             }
@@ -80,19 +95,7 @@ struct Datasets: ParsableCommand {
                     scripts = try DataCatalog.domainPairEntry(named: name).fetchScripts
                 }
                 if scripts.isEmpty { print("\(name) is embedded in the package: nothing to fetch") }
-                for script in scripts {
-                    guard FileManager.default.fileExists(atPath: script) else {
-                        throw WorkflowError.invalid("\(script) not found: run this from the package root")
-                    }
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-                    process.arguments = [script]
-                    try process.run()
-                    process.waitUntilExit()
-                    guard process.terminationStatus == 0 else {
-                        throw WorkflowError.invalid("\(script) failed with status \(process.terminationStatus)")
-                    }
-                }
+                try DataFetch.run(scripts: scripts)
             }
         }
     }

@@ -6,10 +6,11 @@ import HashingCore
 import HashingWorkflows
 
 struct Encode: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Encode a split of a run's data set into a codes file (.npz).")
+    static let configuration = CommandConfiguration(abstract: "Encode a split of a run's data (or your own images) into a codes file (.npz).")
 
     @Option(name: .customLong("run"), help: "Run directory made by `hashing train`.") var runDirectory: String
-    @Option(help: "Which images of the run's data set: query, database, train or validation.") var role = "query"
+    @Option(help: "Which images: query, database, train or validation.") var role: Split.Role = .query
+    @Option(help: "Which domain of a domain-pair run the images come from (default: target for a pair, else source).") var domain: Domain?
     @Option(help: "Or your own images: a .npy of uint8 [N, H, W] / [N, C, H, W] or float32 in [0, 1] (labels are written as -1).") var images: String?
     @Option(help: "Output .npz file.") var output: String
     @Option(help: "Checkpoint to use (default: the run's best, else last).") var checkpoint: String?
@@ -17,20 +18,19 @@ struct Encode: ParsableCommand {
 
     func run() throws {
         try Hashing.reportingErrors {
-            guard let role = Split.Role(rawValue: role) else {
-                throw ValidationError("--role must be one of: \(Split.Role.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             let experiment = try Experiment.load(runDirectory: URL(fileURLWithPath: runDirectory, isDirectory: true), dataDirectory: data.url)
             try experiment.loadCheckpoint(checkpoint.map { URL(fileURLWithPath: $0) })
+            let domain = self.domain ?? (experiment.target == nil ? .source : .target)
             if let images {
-                let codes = try experiment.encode(imagesAt: URL(fileURLWithPath: images))
-                try CodeFile.write([("images", codes, [Int](repeating: -1, count: codes.count))], to: URL(fileURLWithPath: output))
-                print("wrote \(codes.count) codes of \(codes.bitCount) bits (set 'images') to \(output)")
+                let codes = try experiment.encode(imagesAt: URL(fileURLWithPath: images), domain: domain)
+                try CodeFile.write(
+                    [CodeFile.Set(name: "images", codes: codes, labels: [Int](repeating: -1, count: codes.count))], to: URL(fileURLWithPath: output))
+                print("wrote \(codes.count) codes of \(codes.bitCount) bits (set 'images', \(domain) domain) to \(output)")
                 return
             }
-            let encoded = experiment.encode(role)
-            try CodeFile.write([(role.rawValue, encoded.codes, encoded.labels)], to: URL(fileURLWithPath: output))
-            print("wrote \(encoded.codes.count) codes of \(encoded.codes.bitCount) bits (set '\(role.rawValue)') to \(output)")
+            let encoded = try experiment.encode(role, domain: domain)
+            try CodeFile.write([CodeFile.Set(name: role.rawValue, encoded)], to: URL(fileURLWithPath: output))
+            print("wrote \(encoded.codes.count) codes of \(encoded.codes.bitCount) bits (set '\(role.rawValue)', \(domain) domain) to \(output)")
         }
     }
 }
@@ -43,15 +43,16 @@ struct Index: ParsableCommand {
     @Option(help: "Output index file.") var output: String
     @Option(help: "Multi-index hashing with this many substrings (0 = flat scan index).") var substrings = 0
 
+    func validate() throws {
+        guard substrings >= 0 else { throw ValidationError("--substrings must be ≥ 0") }
+    }
+
     func run() throws {
         try Hashing.reportingErrors {
-            let (packed, _) = try CodeFile.read(set, from: URL(fileURLWithPath: codes))
-            guard substrings >= 0 && substrings <= packed.bitCount else { throw ValidationError("--substrings must be in 0…\(packed.bitCount)") }
-            let file = HammingIndexFile(kind: substrings == 0 ? .flat : .multiIndex, substringCount: substrings, codes: packed)
-            try file.write(to: URL(fileURLWithPath: output))
-            print(
-                "indexed \(packed.count) codes of \(packed.bitCount) bits (\(substrings == 0 ? "flat" : "\(substrings)-substring multi-index")) into \(output)"
-            )
+            let file = try IndexTools.build(
+                codesAt: URL(fileURLWithPath: codes), set: set, substrings: substrings, output: URL(fileURLWithPath: output))
+            let kind = substrings == 0 ? "flat" : "\(substrings)-substring multi-index"
+            print("indexed \(file.codes.count) codes of \(file.codes.bitCount) bits (\(kind)) into \(output)")
         }
     }
 }
@@ -67,32 +68,22 @@ struct Search: ParsableCommand {
     @Option(help: "Radius search instead of k-NN: all items within this distance.") var radius: Int?
     @Option(help: "How many queries to show.") var count = 5
 
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+        if let radius, radius < 0 { throw ValidationError("--radius must be ≥ 0") }
+        guard count >= 0 else { throw ValidationError("--count must be ≥ 0") }
+    }
+
     func run() throws {
         try Hashing.reportingErrors {
-            let codesURL = URL(fileURLWithPath: codes)
-            let queries = try CodeFile.read(querySet, from: codesURL)
-            let database = try CodeFile.read(databaseSet, from: codesURL)
-            let file: HammingIndexFile
-            do {
-                file = try HammingIndexFile.read(from: URL(fileURLWithPath: index), expectedBitCount: queries.codes.bitCount)
-            } catch {
-                throw WorkflowError.invalid("\(index): \(error)")
-            }
-            guard file.codes.count == database.codes.count else {
-                throw WorkflowError.invalid(
-                    "the index holds \(file.codes.count) codes but set '\(databaseSet)' of \(codes) has \(database.codes.count)")
-            }
-            guard k >= 1 else { throw ValidationError("--k must be at least 1") }
-            let shown = min(count, queries.codes.count)
-            let selected = queries.codes[0..<shown]
-            let searcher: any HammingIndex =
-                file.kind == .flat ? FlatHammingIndex(file.codes) : MultiIndexHashing(file.codes, substringCount: file.substringCount)
-            let results = radius.map { searcher.search(selected, radius: $0) } ?? searcher.search(selected, k: k)
-            for (query, neighbours) in results.enumerated() {
-                let hits = neighbours.filter { database.labels[$0.index] == queries.labels[query] }.count
-                print("query \(query) (label \(queries.labels[query])): \(neighbours.count) neighbours, \(hits) with the same label")
-                for neighbour in neighbours.prefix(k) {
-                    print("  #\(neighbour.index)  distance \(neighbour.distance)  label \(database.labels[neighbour.index])")
+            let results = try IndexTools.search(
+                index: URL(fileURLWithPath: index), codes: URL(fileURLWithPath: codes), querySet: querySet, databaseSet: databaseSet, k: k,
+                radius: radius, count: count)
+            for result in results {
+                let hits = result.neighbours.filter { $0.label == result.label }.count
+                print("query \(result.query) (label \(result.label)): \(result.neighbours.count) neighbours, \(hits) with the same label")
+                for neighbour in result.neighbours.prefix(k) {
+                    print("  #\(neighbour.index)  distance \(neighbour.distance)  label \(neighbour.label)")
                 }
             }
         }
@@ -101,43 +92,37 @@ struct Search: ParsableCommand {
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate retrieval: mAP@all (and tie-aware), mAP@K, P@K, P@H≤r, R@H≤r, PR curve → JSON report and SVG plots.")
+        abstract: "Evaluate retrieval: mAP@all (and tie-aware), mAP@K, P@K, P@H≤r, R@H≤r, PR curve, and classification → JSON report and SVG plots.",
+        discussion:
+            "With --run on a domain pair: target queries against the target database and against the labelled source database, and target accuracy.")
 
-    @Option(name: .customLong("run"), help: "Run directory: encode its query and database sets with its best checkpoint.") var runDirectory: String?
+    @Option(name: .customLong("run"), help: "Run directory: encode its evaluation sets with its best checkpoint.") var runDirectory: String?
     @Option(help: "Or a codes file with 'query' and 'database' sets.") var codes: String?
     @Option(help: "Where to write report.json and the plots (default: the run directory, or beside the codes file).") var output: String?
-    @Option(help: "K of mAP@K.") var topK = 1000
-    @Option(help: "Hamming radius of P@H≤r and R@H≤r.") var radius = 2
+    @Option(help: "K of mAP@K (codes files; a run uses its own settings).") var topK = 1000
+    @Option(help: "Hamming radius of P@H≤r and R@H≤r (codes files).") var radius = 2
     @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        guard (runDirectory == nil) != (codes == nil) else { throw ValidationError("give either --run or --codes") }
+        if runDirectory != nil, output != nil { throw ValidationError("--output goes with --codes; a run writes into its directory") }
+        guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
+        guard radius >= 0 else { throw ValidationError("--radius must be ≥ 0") }
+    }
 
     func run() throws {
         try Hashing.reportingErrors {
-            switch (runDirectory, codes) {
-            case (let run?, nil):
-                let experiment = try Experiment.load(runDirectory: URL(fileURLWithPath: run, isDirectory: true), dataDirectory: data.url)
+            if let runDirectory {
+                let experiment = try Experiment.load(runDirectory: URL(fileURLWithPath: runDirectory, isDirectory: true), dataDirectory: data.url)
                 try experiment.loadCheckpoint()
                 let (report, files) = try experiment.evaluate()
                 printReport(report, files: files)
-            case (nil, let codes?):
+            } else if let codes {
                 let url = URL(fileURLWithPath: codes)
-                let queries = try CodeFile.read("query", from: url)
-                let database = try CodeFile.read("database", from: url)
-                let evaluator = try RetrievalEvaluator(
-                    queries: queries.codes, queryLabels: RelevanceLabels(classes: queries.labels),
-                    database: database.codes, databaseLabels: RelevanceLabels(classes: database.labels))
-                let report = try evaluator.evaluate(options: RetrievalOptions(topK: topK, radius: radius))
                 let directory = URL(fileURLWithPath: output ?? url.deletingLastPathComponent().path, isDirectory: true)
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                let files = [
-                    directory.appendingPathComponent("report.json"), directory.appendingPathComponent("precision-recall.svg"),
-                    directory.appendingPathComponent("precision-at-k.svg"),
-                ]
-                try report.writeJSON(to: files[0])
-                try report.writePrecisionRecallSVG(to: files[1])
-                try report.writePrecisionAtKSVG(to: files[2])
+                let (report, files) = try RunReport.evaluateCodes(
+                    at: url, options: RetrievalOptions(topK: topK, radius: radius), directory: directory)
                 printReport(report, files: files)
-            default:
-                throw ValidationError("give either --run or --codes")
             }
         }
     }
@@ -179,7 +164,7 @@ struct Demo: ParsableCommand {
             print(
                 String(
                     format: "demo finished in %.0f s: mAP@all %.4f, P@H≤2 %.4f; report %@", Date().timeIntervalSince(start),
-                    report.meanAveragePrecision, report.precisionWithinRadius, files[0].path))
+                    report.primary.meanAveragePrecision, report.primary.precisionWithinRadius, files[0].path))
         }
     }
 }

@@ -4,13 +4,14 @@ import Evaluation
 import Foundation
 import HashingCore
 import HashingWorkflows
+import TensorCore
 
 /// Options that define a run (they become the run's run.json).
 struct RunOptions: ParsableArguments {
     @Option(help: "Method name (see `hashing methods`).") var method = "ssdh"
     @Option(help: "Backbone name.") var backbone = "lenet"
     @Option(help: "Code length in bits.") var bits = 48
-    @Option(help: "Data set name (see `hashing datasets`).") var dataset = "mnist"
+    @Option(help: "Data set or domain pair name (see `hashing datasets`), e.g. mnist or mnist-to-mfeat.") var dataset = "mnist"
     @Option(help: "Training epochs.") var epochs = 10
     @Option(help: "Mini-batch size.") var batchSize = 64
     @Option(help: "Seed for the split, initialisation and batch order.") var seed: UInt64 = 1
@@ -25,6 +26,14 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Use at most this many training images (0 = all).") var trainingLimit = 0
     @Option(help: "Validate every N epochs.") var validateEvery = 1
     @Option(help: "Top K for the final mAP@K.") var topK = 1000
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard validateEvery >= 1 else { throw ValidationError("--validate-every must be at least 1") }
+        guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
+        guard lrGamma > 0 else { throw ValidationError("--lr-gamma must be positive") }
+    }
 
     func specification(output: String, progress: TrainerConfiguration.ProgressStyle) throws -> RunSpecification {
         var specification = RunSpecification()
@@ -68,23 +77,20 @@ struct Train: ParsableCommand {
     @Option(help: "Run directory (checkpoints, run.json, report).") var output = "runs/latest"
     @Flag(help: "Continue from the run directory's last checkpoint.") var resume = false
     @Option(help: "Threads (default: all cores, or $HASHING_THREADS).") var threads: Int?
-    @Option(help: "Progress output: auto, lines or quiet.") var progress = "auto"
+    @Option(help: "Progress output.") var progress: TrainerConfiguration.ProgressStyle = .auto
     @Flag(help: "Skip the final evaluation on the query set.") var skipEvaluation = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
 
     func run() throws {
         try Hashing.reportingErrors {
-            if let threads {
-                guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-                Engine.threadCount = threads
-            }
-            guard let style = TrainerConfiguration.ProgressStyle(rawValue: progress) else {
-                throw ValidationError("--progress must be auto, lines or quiet")
-            }
-            let specification = try options.specification(output: output, progress: style)
+            if let threads { Engine.threadCount = threads }
+            let specification = try options.specification(output: output, progress: progress)
             let experiment = try Experiment(specification, dataDirectory: data.url)
-            print(
-                "\(specification.method) · \(specification.backbone) · \(specification.bits) bits · \(specification.dataset): \(experiment.split.summary); \(Engine.threadCount) threads"
-            )
+            print("\(specification.method) · \(specification.backbone) · \(specification.bits) bits · \(specification.dataset); \(Engine.threadCount) threads")
+            print("  \(experiment.dataSummary)")
             let summary = try experiment.train(resume: resume)
             print(
                 String(
@@ -98,12 +104,20 @@ struct Train: ParsableCommand {
     }
 }
 
-func printReport(_ report: RetrievalReport, files: [URL]) {
-    print(
-        String(
-            format: "mAP@all %.4f (tie-aware %.4f)  mAP@%d %.4f  P@H≤%d %.4f  R@H≤%d %.4f  (%d queries, %d database, %d bits)",
-            report.meanAveragePrecision, report.tieAwareMeanAveragePrecision, report.topK, report.meanAveragePrecisionAtK,
-            report.radius, report.precisionWithinRadius, report.radius, report.recallWithinRadius, report.queryCount, report.databaseCount,
-            report.bitCount))
+func printReport(_ report: RunReport, files: [URL]) {
+    for entry in report.retrieval {
+        let r = entry.report
+        print(
+            String(
+                format: "%@: mAP@all %.4f (tie-aware %.4f)  mAP@%d %.4f  P@H≤%d %.4f  R@H≤%d %.4f  (%d queries, %d database, %d bits)",
+                entry.name, r.meanAveragePrecision, r.tieAwareMeanAveragePrecision, r.topK, r.meanAveragePrecisionAtK, r.radius,
+                r.precisionWithinRadius, r.radius, r.recallWithinRadius, r.queryCount, r.databaseCount, r.bitCount))
+    }
+    for entry in report.classification {
+        print(
+            String(
+                format: "%@ accuracy %.2f%% (mean per class %.2f%%, %d images)", entry.name, 100 * entry.report.accuracy,
+                100 * entry.report.meanPerClassAccuracy, entry.report.count))
+    }
     for file in files { print("  wrote \(file.path)") }
 }

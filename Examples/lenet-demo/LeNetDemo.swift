@@ -2,7 +2,9 @@ import ArgumentParser
 import Backbones
 import Datasets
 import Foundation
+import NeuralNet
 import Optimizers
+import TensorCore
 
 /// Trains the Caffe/SSDH LeNet on real MNIST with SGD and reports test accuracy — the engine's
 /// end-to-end check: if the tape, the layers or the optimizer were wrong, this would not reach

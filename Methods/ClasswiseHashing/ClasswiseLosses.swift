@@ -1,4 +1,6 @@
 import HashingCore
+import NeuralNet
+import TensorCore
 
 /// The class-wise loss of DCWH (Zhe, Chen & Yan, TNNLS 2020): a normalised-Gaussian softmax over
 /// distances to class centers,
@@ -6,8 +8,15 @@ import HashingCore
 ///
 /// **Shape**: outputs `[N, K]`, centers `[C, K]` → scalar.
 public func classwiseLoss(outputs: Tensor, centers: Tensor, labels: [Int], inverseVariance: Float) -> Tensor {
-    let logits = squaredDistances(outputs, centers) * (-0.5 * inverseVariance)
-    return crossEntropy(logits: logits, labels: labels)
+    crossEntropy(logits: classwiseLogits(outputs: outputs, centers: centers, inverseVariance: inverseVariance), labels: labels)
+}
+
+/// The exponents of the class-wise loss's normalised Gaussian, `−‖hᵢ − μ_c‖² / 2σ²`: class scores
+/// whose softmax is the loss's class probability.
+///
+/// **Shape**: outputs `[N, K]`, centers `[C, K]` → `[N, C]`.
+public func classwiseLogits(outputs: Tensor, centers: Tensor, inverseVariance: Float) -> Tensor {
+    squaredDistances(outputs, centers) * (-0.5 * inverseVariance)
 }
 
 /// The reference implementation's bounded-output ("cubic") term:

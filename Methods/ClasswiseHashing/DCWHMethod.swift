@@ -1,4 +1,7 @@
 import HashingCore
+import NeuralNet
+import Optimizers
+import TensorCore
 
 /// The configuration of ``DCWHMethod``; see the target's README for the defaults' sources.
 public struct DCWHConfiguration: MethodConfiguration, Equatable {
@@ -33,28 +36,42 @@ public struct DCWHConfiguration: MethodConfiguration, Equatable {
 }
 
 /// A backbone followed by a linear hash layer, and class centers.
-public final class ClasswiseNetwork: Module {
+///
+/// It classifies as the class-wise loss does: the logits are the normalised Gaussian's
+/// exponents `−‖h − μ_c‖² / 2σ²`, so the predicted class is the nearest center.
+public final class ClasswiseNetwork: Module, HashingNetwork {
     public let backbone: any Backbone
     public let hash: LinearHashLayer
     /// Class centers `[C, K]`: recomputed class means (DCWH) or learnable (IDCWH).
     public let centers: Parameter
+    /// `1/σ²` of the class-wise loss (a constant, not a parameter).
+    public let inverseVariance: Float
 
-    init(backbone: any Backbone, bitCount: Int, classCount: Int, learnableCenters: Bool, generator: inout SeededGenerator) {
+    init(
+        backbone: any Backbone, bitCount: Int, classCount: Int, learnableCenters: Bool, inverseVariance: Float,
+        generator: inout SeededGenerator
+    ) {
         self.backbone = backbone
         hash = LinearHashLayer(featureCount: backbone.featureCount, bitCount: bitCount, activation: .identity, generator: &generator)
         centers = Parameter(Tensor.normal([classCount, bitCount], generator: &generator), isTrainable: learnableCenters)
+        self.inverseVariance = inverseVariance
     }
 
-    func callAsFunction(_ images: Tensor, domain: Domain) -> Tensor { hash(backbone.features(images, domain: domain)) }
+    /// Outputs `h` `[N, K]` and logits `−‖h − μ_c‖²/2σ²` `[N, C]`.
+    public func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput {
+        let outputs = hash(backbone.features(images, domain: domain))
+        return HashingOutput(codes: outputs, logits: classwiseLogits(outputs: outputs, centers: centers.value, inverseVariance: inverseVariance))
+    }
 }
 
 /// Shared checks and construction of the two class-wise methods.
-func makeClasswiseNetwork(method: String, context: MethodContext, learnableCenters: Bool) throws -> ClasswiseNetwork {
+func makeClasswiseNetwork(method: String, context: MethodContext, learnableCenters: Bool, inverseVariance: Float) throws -> ClasswiseNetwork {
     try context.validate(method: method)
     var generator = SeededGenerator(seed: context.seed)
     let backbone = try context.makeBackbone(generator: &generator)
     return ClasswiseNetwork(
-        backbone: backbone, bitCount: context.bitCount, classCount: context.classCount, learnableCenters: learnableCenters, generator: &generator)
+        backbone: backbone, bitCount: context.bitCount, classCount: context.classCount, learnableCenters: learnableCenters,
+        inverseVariance: inverseVariance, generator: &generator)
 }
 
 /// Deep Class-Wise Hashing (Zhe, Chen & Yan, TNNLS 2020).
@@ -62,18 +79,18 @@ func makeClasswiseNetwork(method: String, context: MethodContext, learnableCente
 /// Loss: `L_clw + w_b·bounded + w_q·quantization`, codes `sgn(h)`. The centers are fixed during
 /// an epoch and recomputed as class means of the training outputs every
 /// ``DCWHConfiguration/centerUpdateInterval`` epochs.
-public final class DCWHMethod: HashingMethod {
+public final class DCWHMethod: HashingNetworkMethod {
     public let configuration: DCWHConfiguration
     public let model: ClasswiseNetwork
     public let optimizers: [MethodOptimizer]
-    public var network: Module { model }
     public var bitCount: Int { model.hash.bitCount }
     public var binarization: Binarization { .nonNegative }
 
     public init(configuration: DCWHConfiguration, context: MethodContext) throws {
         try configuration.validate()
         self.configuration = configuration
-        model = try makeClasswiseNetwork(method: "dcwh", context: context, learnableCenters: false)
+        model = try makeClasswiseNetwork(
+            method: "dcwh", context: context, learnableCenters: false, inverseVariance: configuration.inverseVariance)
         optimizers = [
             MethodOptimizer(
                 name: "network",
@@ -85,11 +102,12 @@ public final class DCWHMethod: HashingMethod {
 
     /// Recomputes the centers after every `centerUpdateInterval` epochs (as the reference does,
     /// from outputs in evaluation mode).
-    public func prepareEpoch(_ epoch: Int, encode: (Domain) -> (outputs: Tensor, labels: [Int]?)) throws {
-        guard epoch > 0, epoch % configuration.centerUpdateInterval == 0 else { return }
-        let (outputs, labels) = encode(.source)
-        guard let labels else { throw TrainingError.invalidData("dcwh needs labelled training images to compute centers") }
-        updateCenters(outputs: outputs, labels: labels)
+    public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
+        guard progress.epoch > 0, progress.epoch % configuration.centerUpdateInterval == 0 else { return }
+        guard let source = data.outputs(of: .source), let labels = source.labels else {
+            throw TrainingError.invalidData("dcwh needs labelled training images to compute centers")
+        }
+        updateCenters(outputs: source.codes, labels: labels)
     }
 
     /// Sets each center to the mean output of its class (classes absent keep their center).
@@ -113,15 +131,11 @@ public final class DCWHMethod: HashingMethod {
         return terms
     }
 
-    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> [(name: String, value: Float)] {
+    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
         guard let labels = batch.source.labels else { throw TrainingError.invalidData("dcwh needs labelled images") }
         return try optimizeJointly(progress: progress) {
-            lossTerms(outputs: model(batch.source.images, domain: batch.source.domain), labels: labels)
+            lossTerms(outputs: model(batch.source.images, domain: batch.source.domain).codes, labels: labels)
         }
-    }
-
-    public func encode(_ images: Tensor, domain: Domain) -> Tensor {
-        model.inferenceMode { model(images, domain: domain) }
     }
 
     /// The registry entry: `dcwh`.

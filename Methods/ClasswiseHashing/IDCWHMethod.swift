@@ -1,4 +1,7 @@
 import HashingCore
+import NeuralNet
+import Optimizers
+import TensorCore
 
 /// The configuration of ``IDCWHMethod``.
 public struct IDCWHConfiguration: MethodConfiguration, Equatable {
@@ -33,18 +36,18 @@ public struct IDCWHConfiguration: MethodConfiguration, Equatable {
 ///
 /// Loss: `L_clw + γ·L_csl + β·L_quant (+ bounded-output term)`, with learnable centers μ
 /// trained by their own optimizer; codes `sgn(h)`.
-public final class IDCWHMethod: HashingMethod {
+public final class IDCWHMethod: HashingNetworkMethod {
     public let configuration: IDCWHConfiguration
     public let model: ClasswiseNetwork
     public let optimizers: [MethodOptimizer]
-    public var network: Module { model }
     public var bitCount: Int { model.hash.bitCount }
     public var binarization: Binarization { .nonNegative }
 
     public init(configuration: IDCWHConfiguration, context: MethodContext) throws {
         try configuration.validate()
         self.configuration = configuration
-        let network = try makeClasswiseNetwork(method: "idcwh", context: context, learnableCenters: true)
+        let network = try makeClasswiseNetwork(
+            method: "idcwh", context: context, learnableCenters: true, inverseVariance: configuration.inverseVariance)
         model = network
         let features = network.trainableParameters().filter { $0 !== network.centers }
         optimizers = [
@@ -78,15 +81,11 @@ public final class IDCWHMethod: HashingMethod {
         return terms
     }
 
-    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> [(name: String, value: Float)] {
+    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
         guard let labels = batch.source.labels else { throw TrainingError.invalidData("idcwh needs labelled images") }
         return try optimizeJointly(progress: progress) {
-            lossTerms(outputs: model(batch.source.images, domain: batch.source.domain), labels: labels)
+            lossTerms(outputs: model(batch.source.images, domain: batch.source.domain).codes, labels: labels)
         }
-    }
-
-    public func encode(_ images: Tensor, domain: Domain) -> Tensor {
-        model.inferenceMode { model(images, domain: domain) }
     }
 
     /// The registry entry: `idcwh`.

@@ -1,5 +1,6 @@
 import HashingCore
 import NeuralNet
+import TensorCore
 
 /// SSDH's classification term E1 (α-weighted): softmax cross-entropy, or the paper's
 /// multi-label hinge.

@@ -1,6 +1,7 @@
 import HashingCore
 import NeuralNet
 import Optimizers
+import TensorCore
 
 /// The configuration of ``SSDHMethod``; every field has a default (see the method's README).
 public struct SSDHConfiguration: MethodConfiguration, Equatable {
@@ -40,7 +41,7 @@ public struct SSDHConfiguration: MethodConfiguration, Equatable {
 }
 
 /// The network of SSDH: backbone → latent layer (sigmoid, K units) → classifier.
-public final class SSDHNetwork: Module {
+public final class SSDHNetwork: Module, HashingNetwork {
     public let backbone: any Backbone
     public let latent: LinearHashLayer
     public let classifier: Linear
@@ -54,7 +55,7 @@ public final class SSDHNetwork: Module {
     }
 
     /// Latent activations `[N, K]` and class scores `[N, classes]`.
-    func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput {
+    public func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput {
         let activations = latent(backbone.features(images, domain: domain))
         return HashingOutput(codes: activations, logits: classifier(activations))
     }
@@ -64,11 +65,10 @@ public final class SSDHNetwork: Module {
 ///
 /// Objective: `α·E1 − β·E2 + γ·E3` (+ λ‖W‖² through weight decay), codes `b = [a > 0.5]` of the
 /// sigmoid latent layer. See Methods/SSDH/README.md.
-public final class SSDHMethod: HashingMethod {
+public final class SSDHMethod: HashingNetworkMethod {
     public let configuration: SSDHConfiguration
     public let model: SSDHNetwork
     public let optimizers: [MethodOptimizer]
-    public var network: Module { model }
     public var bitCount: Int { model.latent.bitCount }
     public var binarization: Binarization { .greaterThanHalf }
 
@@ -100,17 +100,13 @@ public final class SSDHMethod: HashingMethod {
         ]
     }
 
-    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> [(name: String, value: Float)] {
+    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
         guard let labels = batch.source.labels else { throw TrainingError.invalidData("ssdh needs labelled images") }
         let losses = losses(progress: progress)
         return try optimizeJointly(progress: progress) {
             let output = model(batch.source.images, domain: batch.source.domain)
             return losses.flatMap { $0.terms(for: output, labels: labels) }
         }
-    }
-
-    public func encode(_ images: Tensor, domain: Domain) -> Tensor {
-        model.inferenceMode { model(images, domain: domain).codes }
     }
 
     /// The registry entry: `ssdh`.

@@ -1,5 +1,6 @@
 import Backbones
 import HashingCore
+import TensorCore
 import TestSupport
 import Testing
 

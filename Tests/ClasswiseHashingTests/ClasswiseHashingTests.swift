@@ -2,6 +2,7 @@ import ClasswiseHashing
 import Foundation
 import HashingCore
 import MethodCatalog
+import TensorCore
 import TestSupport
 import Testing
 
@@ -64,9 +65,12 @@ struct ClasswiseHashingTests {
         let initial = method.model.centers.value.scalars
         let outputs = Tensor(shape: [4, 4], scalars: [1, 1, 1, 1, 3, 3, 3, 3, -1, -1, -1, -1, 0, 0, 0, 0])
         let labels = [0, 0, 1, 1]
-        try method.prepareEpoch(1) { _ in (outputs, labels) }
+        let data = EpochData { domain in
+            domain == .source ? DomainOutputs(codes: outputs, logits: nil, labels: labels, indices: [0, 1, 2, 3]) : nil
+        }
+        try method.prepareEpoch(TrainingProgress(epoch: 1, epochCount: 3, step: 0, stepsPerEpoch: 1), data: data)
         #expect(method.model.centers.value.scalars == initial)  // not an update epoch
-        try method.prepareEpoch(2) { _ in (outputs, labels) }
+        try method.prepareEpoch(TrainingProgress(epoch: 2, epochCount: 3, step: 0, stepsPerEpoch: 1), data: data)
         let centers = method.model.centers.value.scalars
         #expect(Array(centers[0..<8]) == [2, 2, 2, 2, -0.5, -0.5, -0.5, -0.5])
         #expect(Array(centers[8..<12]) == Array(initial[8..<12]))  // class 2 absent: kept

@@ -37,7 +37,7 @@ struct ResumeTests {
         }
         let reference = try Experiment(specification(method: method, output: straight))
         _ = try reference.train(resume: false)
-        let referenceCodes = reference.encode(.query).codes
+        let referenceCodes = try reference.encode(.query).codes
 
         let first = try Experiment(specification(method: method, output: interrupted))
         try FileManager.default.createDirectory(at: interrupted, withIntermediateDirectories: true)
@@ -46,7 +46,7 @@ struct ResumeTests {
         let second = try Experiment(specification(method: method, output: interrupted))
         let summary = try second.train(resume: true)
         #expect(summary.epochsCompleted == 3)
-        #expect(second.encode(.query).codes == referenceCodes)
+        #expect(try second.encode(.query).codes == referenceCodes)
         #expect(summary.validationMAPByEpoch.count == 3)
     }
 

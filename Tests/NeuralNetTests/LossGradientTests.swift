@@ -1,4 +1,5 @@
 import NeuralNet
+import TensorCore
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TensorCore
 import TestSupport
 import Testing
 

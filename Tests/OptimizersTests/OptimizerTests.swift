@@ -1,5 +1,7 @@
 import Foundation
+import NeuralNet
 import Optimizers
+import TensorCore
 import TestSupport
 import Testing
 

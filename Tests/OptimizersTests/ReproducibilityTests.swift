@@ -1,4 +1,6 @@
+import NeuralNet
 import Optimizers
+import TensorCore
 import TestSupport
 import Testing
 

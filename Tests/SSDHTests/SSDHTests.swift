@@ -2,6 +2,7 @@ import Foundation
 import HashingCore
 import MethodCatalog
 import SSDH
+import TensorCore
 import TestSupport
 import Testing
 

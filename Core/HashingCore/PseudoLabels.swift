@@ -1,0 +1,92 @@
+import Foundation
+import TensorCore
+
+/// Labels a method assigns to unlabelled target images it is confident about, keyed by each
+/// image's index in its data set.
+///
+/// An image is selected when its largest softmax probability exceeds the threshold
+/// (`argmax p` if `max p > T`, as Intersectant-GAN's eq. 4–5 and DAH's confident pseudo-labels);
+/// the others have none and take no part in the losses that use pseudo-labels. Select from a
+/// whole pass over the target set before an epoch (``HashingMethod/prepareEpoch(_:data:)``) or
+/// from each batch during a step, and ``merge(_:)`` per-step selections into the epoch's.
+///
+/// ```swift
+/// let selected = PseudoLabels.select(logits: output.logits!, indices: batch.indices, threshold: 0.95)
+/// let (rows, labels) = selected.rows(of: batch.indices)   // the rows to use and their labels
+/// ```
+public struct PseudoLabels: Equatable, Sendable {
+    /// The confidence threshold T in [0, 1): probabilities must exceed it.
+    public var threshold: Float
+    /// The selected images: index → class.
+    public private(set) var labels: [Int: Int]
+    /// The images that were scored (selected or not).
+    public private(set) var scoredIndices: Set<Int>
+
+    /// No image scored yet.
+    public init(threshold: Float) {
+        precondition(threshold >= 0 && threshold < 1, "PseudoLabels: threshold \(threshold) must be in [0, 1)")
+        self.threshold = threshold
+        labels = [:]
+        scoredIndices = []
+    }
+
+    /// Selects from class scores.
+    ///
+    /// **Shape**: logits `[N, classCount]` (unnormalised scores; softmax is applied), `indices` N.
+    public static func select(logits: Tensor, indices: [Int], threshold: Float) -> PseudoLabels {
+        precondition(logits.rank == 2 && logits.shape[0] == indices.count, "PseudoLabels: \(indices.count) indices for logits \(logits.shape)")
+        var result = PseudoLabels(threshold: threshold)
+        let classCount = logits.shape[1]
+        logits.withUnsafeScalars { scores in
+            for (row, index) in indices.enumerated() {
+                let base = row * classCount
+                var best = 0
+                for column in 1..<max(classCount, 1) where scores[base + column] > scores[base + best] { best = column }
+                // max softmax probability = 1 / Σ exp(s_j − s_max), computed stably.
+                var sum: Double = 0
+                for column in 0..<classCount { sum += Foundation.exp(Double(scores[base + column] - scores[base + best])) }
+                result.scoredIndices.insert(index)
+                if 1 / sum > Double(threshold) { result.labels[index] = best }
+            }
+        }
+        return result
+    }
+
+    /// The label of the image at `index`, or `nil` when it has none.
+    public subscript(index: Int) -> Int? { labels[index] }
+
+    /// The rows of a batch (positions in `indices`) that have a label, and their labels.
+    public func rows(of indices: [Int]) -> (rows: [Int], labels: [Int]) {
+        var rows: [Int] = []
+        var selected: [Int] = []
+        for (row, index) in indices.enumerated() {
+            if let label = labels[index] {
+                rows.append(row)
+                selected.append(label)
+            }
+        }
+        return (rows, selected)
+    }
+
+    /// Each batch row's label or `nil` (the form ``DomainAdapter`` takes).
+    public func labels(of indices: [Int]) -> [Int?] { indices.map { labels[$0] } }
+
+    /// Takes `other`'s verdict for every image it scored (selected or not), keeping the rest.
+    public mutating func merge(_ other: PseudoLabels) {
+        for index in other.scoredIndices { labels[index] = other.labels[index] }
+        scoredIndices.formUnion(other.scoredIndices)
+    }
+
+    /// The number of images with a label.
+    public var selectedCount: Int { labels.count }
+
+    /// The fraction of scored images that have a label (0 when none was scored).
+    public var selectedFraction: Double { scoredIndices.isEmpty ? 0 : Double(labels.count) / Double(scoredIndices.count) }
+
+    /// The fraction of selected labels that are right, by labels only an evaluation may hold
+    /// (the trainer's log; never a method). `nil` when nothing is selected.
+    public func accuracy(trueLabel: (Int) -> Int) -> Double? {
+        guard !labels.isEmpty else { return nil }
+        return Double(labels.filter { trueLabel($0.key) == $0.value }.count) / Double(labels.count)
+    }
+}

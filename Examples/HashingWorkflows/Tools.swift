@@ -1,0 +1,75 @@
+import Evaluation
+import Foundation
+
+/// Hamming index files from codes files, and searches in them.
+public enum IndexTools {
+    /// Builds an index of set `set` of a codes file: a flat scan index (`substrings == 0`) or
+    /// multi-index hashing with that many substrings, written atomically to `output`.
+    public static func build(codesAt url: URL, set: String, substrings: Int, output: URL) throws -> HammingIndexFile {
+        let (packed, _) = try CodeFile.read(set, from: url)
+        guard substrings >= 0 && substrings <= packed.bitCount else {
+            throw WorkflowError.invalid("--substrings must be in 0…\(packed.bitCount) for \(packed.bitCount)-bit codes, got \(substrings)")
+        }
+        let file = HammingIndexFile(kind: substrings == 0 ? .flat : .multiIndex, substringCount: substrings, codes: packed)
+        try file.write(to: output)
+        return file
+    }
+
+    /// One query's neighbours, with labels.
+    public struct QueryResult {
+        public var query: Int
+        public var label: Int
+        public var neighbours: [(index: Int, distance: Int, label: Int)]
+    }
+
+    /// Searches the first `count` queries of set `querySet` of a codes file in an index whose
+    /// items are set `databaseSet` of the same file: k nearest neighbours, or every item within
+    /// `radius` when given.
+    public static func search(
+        index: URL, codes: URL, querySet: String, databaseSet: String, k: Int, radius: Int?, count: Int
+    ) throws -> [QueryResult] {
+        guard k >= 1 else { throw WorkflowError.invalid("k must be at least 1, got \(k)") }
+        let queries = try CodeFile.read(querySet, from: codes)
+        let database = try CodeFile.read(databaseSet, from: codes)
+        let file: HammingIndexFile
+        do {
+            file = try HammingIndexFile.read(from: index, expectedBitCount: queries.codes.bitCount)
+        } catch {
+            throw WorkflowError.invalid("\(index.path): \(error)")
+        }
+        guard file.codes.count == database.codes.count else {
+            throw WorkflowError.invalid(
+                "the index holds \(file.codes.count) codes but set '\(databaseSet)' of \(codes.path) has \(database.codes.count)")
+        }
+        let shown = min(count, queries.codes.count)
+        let searcher: any HammingIndex =
+            file.kind == .flat ? FlatHammingIndex(file.codes) : MultiIndexHashing(file.codes, substringCount: file.substringCount)
+        let selected = queries.codes[0..<shown]
+        let results = radius.map { searcher.search(selected, radius: $0) } ?? searcher.search(selected, k: k)
+        return results.enumerated().map { query, neighbours in
+            QueryResult(
+                query: query, label: queries.labels[query],
+                neighbours: neighbours.map { (index: $0.index, distance: $0.distance, label: database.labels[$0.index]) })
+        }
+    }
+}
+
+/// Runs a data set's fetch scripts.
+public enum DataFetch {
+    /// Runs each script with bash from the current directory (the package root).
+    public static func run(scripts: [String]) throws {
+        for script in scripts {
+            guard FileManager.default.fileExists(atPath: script) else {
+                throw WorkflowError.invalid("\(script) not found: run this from the package root")
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [script]
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw WorkflowError.invalid("\(script) failed with status \(process.terminationStatus)")
+            }
+        }
+    }
+}
