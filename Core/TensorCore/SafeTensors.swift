@@ -242,22 +242,28 @@ public enum SafeTensors {
 
     /// Parses the JSON header and validates every entry against a data section of `dataByteCount` bytes.
     static func parseHeader(_ bytes: [UInt8], dataByteCount: Int) throws -> Header {
-        var parser = JSONParser(bytes: bytes)
-        let root = try parser.parseDocument()
-        guard case .object(let members) = root else {
+        try checkWhatFoundationAllows(bytes)
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)
+        } catch {
+            throw CheckpointError.invalidHeader("not valid JSON: \(foundationReason(error))")
+        }
+        guard let members = root as? [String: Any] else {
             throw CheckpointError.invalidHeader("the header is JSON but not an object")
         }
 
         var metadata: [String: String] = [:]
         var entries: [Entry] = []
         entries.reserveCapacity(members.count)
-        for (name, value) in members {
+        // In sorted order, so that of several faults the same one is always reported.
+        for (name, value) in members.sorted(by: { $0.key < $1.key }) {
             if name == metadataKey {
-                guard case .object(let pairs) = value else {
+                guard let pairs = value as? [String: Any] else {
                     throw CheckpointError.invalidHeader("\"\(metadataKey)\" is not an object")
                 }
-                for (key, item) in pairs {
-                    guard case .string(let text) = item else {
+                for (key, item) in pairs.sorted(by: { $0.key < $1.key }) {
+                    guard let text = item as? String else {
                         throw CheckpointError.invalidHeader("metadata value for \"\(key)\" is not a string")
                     }
                     metadata[key] = text
@@ -291,23 +297,24 @@ public enum SafeTensors {
         return Header(entries: entries, metadata: metadata)
     }
 
-    /// Validates one tensor entry: its dtype, its shape, and that its byte range fits them.
-    static func parseEntry(name: String, _ value: JSONValue) throws -> Entry {
-        guard case .object(let fields) = value else {
+    /// Validates one tensor entry, a value from `JSONSerialization`: its dtype, its shape, and that
+    /// its byte range fits them.
+    static func parseEntry(name: String, _ value: Any) throws -> Entry {
+        guard let fields = value as? [String: Any] else {
             throw CheckpointError.invalidHeader("the entry for \"\(name)\" is not an object")
         }
-        func field(_ key: String) throws -> JSONValue {
-            guard let found = fields.first(where: { $0.key == key }) else {
+        func field(_ key: String) throws -> Any {
+            guard let found = fields[key] else {
                 throw CheckpointError.invalidHeader("the entry for \"\(name)\" has no \"\(key)\"")
             }
-            return found.value
+            return found
         }
         func integers(_ key: String) throws -> [Int] {
-            guard case .array(let items) = try field(key) else {
+            guard let items = try field(key) as? [Any] else {
                 throw CheckpointError.invalidHeader("\"\(key)\" of \"\(name)\" is not an array")
             }
             return try items.map { item in
-                guard case .number(let text) = item, let number = nonNegativeInteger(text) else {
+                guard let number = nonNegativeInteger(item) else {
                     throw CheckpointError.invalidHeader(
                         "\"\(key)\" of \"\(name)\" holds something other than a non-negative integer")
                 }
@@ -315,7 +322,7 @@ public enum SafeTensors {
             }
         }
 
-        guard case .string(let dtypeName) = try field("dtype") else {
+        guard let dtypeName = try field("dtype") as? String else {
             throw CheckpointError.invalidHeader("\"dtype\" of \"\(name)\" is not a string")
         }
         guard let dtype = DType(rawValue: dtypeName) else {
@@ -556,267 +563,126 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-// MARK: - A small strict JSON parser
+// MARK: - What Foundation's JSON reader lets through
 
 extension SafeTensors {
-    /// A parsed JSON value; objects keep their members in order.
-    enum JSONValue {
-        case object([(key: String, value: JSONValue)])
-        case array([JSONValue])
-        case string(String)
-        /// The number's literal text, checked against the JSON grammar.
-        case number(String)
-        case bool(Bool)
-        case null
-    }
+    /// The deepest nesting of objects and arrays accepted in a header; a safetensors header needs three.
+    static let maximumNestingDepth = 64
 
-    /// A non-negative integer from a JSON number literal with no sign, fraction or exponent.
-    static func nonNegativeInteger(_ literal: String) -> Int? {
-        guard !literal.isEmpty, literal.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else { return nil }
-        return Int(literal)
-    }
+    /// Rejects the header text that RFC 8259 (and the official Rust reader, serde_json) forbids but
+    /// `JSONSerialization` accepts, before Foundation parses it:
+    ///
+    /// - text that is not UTF-8: Foundation guesses UTF-16 or UTF-32 from NUL bytes and skips a
+    ///   byte-order mark, while safetensors headers are UTF-8 (a NUL byte is never valid JSON text);
+    /// - a trailing comma (`[1,]`, `{"a":1,}`), which Foundation ignores;
+    /// - a key that appears twice in one object, where Foundation silently keeps the last value, so
+    ///   two readers of the same file could disagree about its tensors;
+    /// - nesting deeper than ``maximumNestingDepth`` (Foundation stops at 512, also safely).
+    ///
+    /// This is a scan of string boundaries and brackets, not a parser: it leaves the grammar to
+    /// Foundation, which also decodes any key written with an escape, so malformed text that passes
+    /// here is still rejected there.
+    static func checkWhatFoundationAllows(_ bytes: [UInt8]) throws {
+        let invalidUTF8 = transcode(
+            bytes.makeIterator(), from: UTF8.self, to: UTF8.self, stoppingOnError: true, into: { _ in })
+        if invalidUTF8 { throw CheckpointError.invalidHeader("the header is not valid UTF-8") }
+        if let nul = bytes.firstIndex(of: 0) {
+            throw CheckpointError.invalidHeader("not valid JSON: a NUL byte at byte \(nul)")
+        }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw CheckpointError.invalidHeader("not valid JSON: the header starts with a byte-order mark")
+        }
 
-    /// A recursive-descent parser for RFC 8259 JSON that rejects duplicate keys, invalid UTF-8 and
-    /// lone surrogates, and limits nesting so hostile input cannot exhaust the stack.
-    struct JSONParser {
-        let bytes: [UInt8]
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), comma = UInt8(ascii: ",")
+        // One entry per open bracket: the keys seen so far in an object, nil for an array.
+        var open: [Set<String>?] = []
+        var expectingKey = false
+        var previous: UInt8 = 0  // the last byte outside strings that is not whitespace
         var position = 0
-        var depth = 0
-        static let maximumDepth = 64
-
-        init(bytes: [UInt8]) { self.bytes = bytes }
-
-        /// Parses one value surrounded only by whitespace.
-        mutating func parseDocument() throws -> JSONValue {
-            // Validate UTF-8 once for the whole header, so strings can be decoded without checks.
-            let invalid = transcode(
-                bytes.makeIterator(), from: UTF8.self, to: UTF8.self, stoppingOnError: true, into: { _ in })
-            if invalid { throw CheckpointError.invalidHeader("the header is not valid UTF-8") }
-            skipWhitespace()
-            let value = try parseValue()
-            skipWhitespace()
-            guard position == bytes.count else { throw error("unexpected text after the JSON value") }
-            return value
-        }
-
-        func error(_ message: String) -> CheckpointError {
-            .invalidHeader("not valid JSON: \(message) at byte \(position)")
-        }
-
-        mutating func skipWhitespace() {
-            while position < bytes.count,
-                bytes[position] == 0x20 || bytes[position] == 0x0A || bytes[position] == 0x0D || bytes[position] == 0x09
-            {
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case quote:
+                let start = position
                 position += 1
-            }
-        }
-
-        mutating func parseValue() throws -> JSONValue {
-            guard position < bytes.count else { throw error("unexpected end") }
-            switch bytes[position] {
-            case UInt8(ascii: "{"): return try parseObject()
-            case UInt8(ascii: "["): return try parseArray()
-            case UInt8(ascii: "\""): return .string(try parseString())
-            case UInt8(ascii: "t"):
-                try expectLiteral("true")
-                return .bool(true)
-            case UInt8(ascii: "f"):
-                try expectLiteral("false")
-                return .bool(false)
-            case UInt8(ascii: "n"):
-                try expectLiteral("null")
-                return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-            default: throw error("unexpected character")
-            }
-        }
-
-        mutating func expectLiteral(_ literal: StaticString) throws {
-            let count = literal.utf8CodeUnitCount
-            guard bytes.count - position >= count else { throw error("unexpected end") }
-            let matches = literal.withUTF8Buffer { expected in
-                expected.elementsEqual(bytes[position..<(position + count)])
-            }
-            guard matches else { throw error("invalid literal") }
-            position += count
-        }
-
-        mutating func enter() throws {
-            depth += 1
-            guard depth <= JSONParser.maximumDepth else {
-                throw error("nesting deeper than \(JSONParser.maximumDepth)")
-            }
-        }
-
-        mutating func parseObject() throws -> JSONValue {
-            try enter()
-            defer { depth -= 1 }
-            position += 1  // {
-            var members: [(key: String, value: JSONValue)] = []
-            var seen = Set<String>()
-            skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+                while position < bytes.count, bytes[position] != quote {
+                    position += bytes[position] == backslash ? 2 : 1
+                }
+                guard position < bytes.count else { return }  // unterminated: Foundation says so
                 position += 1
-                return .object(members)
-            }
-            while true {
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                    throw error("expected a string key")
-                }
-                let key = try parseString()
-                guard seen.insert(key).inserted else { throw CheckpointError.duplicateKey(key) }
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                position += 1
-                skipWhitespace()
-                members.append((key, try parseValue()))
-                skipWhitespace()
-                guard position < bytes.count else { throw error("unexpected end") }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                } else if bytes[position] == UInt8(ascii: "}") {
-                    position += 1
-                    return .object(members)
-                } else {
-                    throw error("expected ',' or '}'")
-                }
-            }
-        }
-
-        mutating func parseArray() throws -> JSONValue {
-            try enter()
-            defer { depth -= 1 }
-            position += 1  // [
-            var items: [JSONValue] = []
-            skipWhitespace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return .array(items)
-            }
-            while true {
-                skipWhitespace()
-                items.append(try parseValue())
-                skipWhitespace()
-                guard position < bytes.count else { throw error("unexpected end") }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                } else if bytes[position] == UInt8(ascii: "]") {
-                    position += 1
-                    return .array(items)
-                } else {
-                    throw error("expected ',' or ']'")
-                }
-            }
-        }
-
-        mutating func parseString() throws -> String {
-            position += 1  // opening quote
-            var scalars = String.UnicodeScalarView()
-            var runStart = position
-            func flushRun(_ end: Int) {
-                if end > runStart {
-                    scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-                }
-            }
-            while true {
-                guard position < bytes.count else { throw error("unterminated string") }
-                let byte = bytes[position]
-                if byte == UInt8(ascii: "\"") {
-                    flushRun(position)
-                    position += 1
-                    return String(scalars)
-                }
-                if byte < 0x20 { throw error("control character in a string") }
-                if byte != UInt8(ascii: "\\") {
-                    position += 1
-                    continue
-                }
-                flushRun(position)
-                position += 1
-                guard position < bytes.count else { throw error("unterminated string") }
-                let escape = bytes[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    let high = try parseHexQuad()
-                    var value = UInt32(high)
-                    if (0xD800..<0xDC00).contains(high) {
-                        guard bytes.count - position >= 2, bytes[position] == UInt8(ascii: "\\"),
-                            bytes[position + 1] == UInt8(ascii: "u")
-                        else { throw error("lone surrogate in a string") }
-                        position += 2
-                        let low = try parseHexQuad()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("lone surrogate in a string") }
-                        value = 0x10000 + ((UInt32(high) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                    } else if (0xDC00..<0xE000).contains(high) {
-                        throw error("lone surrogate in a string")
+                if expectingKey {
+                    let key = try decodeKey(bytes[start..<position])
+                    if open[open.count - 1]?.insert(key).inserted == false {
+                        throw CheckpointError.duplicateKey(key)
                     }
-                    guard let scalar = Unicode.Scalar(value) else { throw error("invalid \\u escape") }
-                    scalars.append(scalar)
-                default:
-                    throw error("invalid escape in a string")
                 }
-                runStart = position
+                expectingKey = false
+                previous = quote
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = byte == UInt8(ascii: "{")
+                open.append(isObject ? [] : nil)
+                guard open.count <= maximumNestingDepth else {
+                    throw CheckpointError.invalidHeader(
+                        "not valid JSON: nesting deeper than \(maximumNestingDepth) at byte \(position)")
+                }
+                expectingKey = isObject
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if previous == comma {
+                    throw CheckpointError.invalidHeader("not valid JSON: a trailing comma before byte \(position)")
+                }
+                _ = open.popLast()
+                expectingKey = false
+            case comma:
+                expectingKey = open.last.map { $0 != nil } ?? false
+            case 0x20, 0x0A, 0x0D, 0x09:
+                position += 1
+                continue
+            default:
+                expectingKey = false
             }
+            previous = byte
+            position += 1
         }
+    }
 
-        mutating func parseHexQuad() throws -> UInt16 {
-            guard bytes.count - position >= 4 else { throw error("unterminated \\u escape") }
-            var value: UInt16 = 0
-            for _ in 0..<4 {
-                let byte = bytes[position]
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default: throw error("invalid \\u escape")
-                }
-                value = value << 4 | UInt16(digit)
-                position += 1
-            }
-            return value
+    /// The text of a JSON string literal (quotes included), with any escapes decoded by Foundation.
+    static func decodeKey(_ literal: ArraySlice<UInt8>) throws -> String {
+        guard literal.contains(UInt8(ascii: "\\")) else {
+            return String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
         }
+        do {
+            if let key = try JSONSerialization.jsonObject(with: Data(literal), options: .fragmentsAllowed) as? String {
+                return key
+            }
+        } catch {
+            throw CheckpointError.invalidHeader("not valid JSON: \(foundationReason(error))")
+        }
+        throw CheckpointError.invalidHeader("not valid JSON: a key is not a string")
+    }
 
-        /// Consumes a number per the JSON grammar and returns its text.
-        mutating func parseNumber() throws -> String {
-            let start = position
-            func digits() -> Int {
-                let first = position
-                while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
-                    position += 1
-                }
-                return position - first
-            }
-            if bytes[position] == UInt8(ascii: "-") { position += 1 }
-            guard position < bytes.count else { throw error("invalid number") }
-            if bytes[position] == UInt8(ascii: "0") {
-                position += 1
-            } else if digits() == 0 {
-                throw error("invalid number")
-            }
-            if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-                position += 1
-                guard digits() > 0 else { throw error("invalid number") }
-            }
-            if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-                position += 1
-                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
-                    position += 1
-                }
-                guard digits() > 0 else { throw error("invalid number") }
-            }
-            return String(decoding: bytes[start..<position], as: UTF8.self)
+    /// The one-line reason inside an error from `JSONSerialization`.
+    static func foundationReason(_ error: Error) -> String {
+        let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        return reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// The value as an `Int` if the JSON text wrote it as an integer literal that is non-negative
+    /// and fits; `nil` for a fraction or exponent (`1.0`, `1e0`), a bool, a string or anything else.
+    ///
+    /// `JSONSerialization` stores an integer literal as an integer `NSNumber` and any literal with a
+    /// fraction or exponent as a `Double`, and a bool as a `char`, so the number's `objCType` tells them
+    /// apart. (Foundation reads `-0` as the integer 0, which is accepted.)
+    static func nonNegativeInteger(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        switch String(cString: number.objCType) {
+        case "s", "i", "l", "q":
+            let signed = number.int64Value
+            return signed >= 0 ? Int(exactly: signed) : nil
+        case "S", "I", "L", "Q":
+            return Int(exactly: number.uint64Value)
+        default:
+            return nil
         }
     }
 }

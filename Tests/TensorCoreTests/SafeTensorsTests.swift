@@ -319,6 +319,48 @@ import Testing
         }
     }
 
+    /// Text `JSONSerialization` would accept but RFC 8259 and the official reader reject.
+    @Test func rejectsWhatFoundationAloneWouldAccept() throws {
+        let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+        let four: [UInt8] = [0, 0, 0x80, 0x3F]
+        #expect(try SafeTensors.decode(file(header: #"{"x":\#(entry)}"#, data: four))["x"]?.scalars == [1])
+        let cases: [(header: [UInt8], reason: String)] = [
+            (Array(#"{"x":\#(entry),}"#.utf8), "trailing comma"),
+            (Array(#"{"x":{"dtype":"F32","shape":[1,],"data_offsets":[0,4]}}"#.utf8), "trailing comma"),
+            ([0xEF, 0xBB, 0xBF] + Array(#"{"x":\#(entry)}"#.utf8), "byte-order mark"),
+            (Array(#"{"x":\#(entry)}"#.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, "NUL byte"),
+            (Array(#"{"x":\#(entry)}"#.utf8) + [0, 0, 0], "NUL byte"),
+        ]
+        for (header, reason) in cases {
+            var bytes = Data()
+            withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: header + four)
+            let error = checkpointError { _ = try SafeTensors.decode(bytes) }
+            guard case .invalidHeader(let found) = error else {
+                Issue.record("\(reason): \(String(describing: error))")
+                continue
+            }
+            #expect(found.contains(reason), "\(found)")
+        }
+        // Integers only: no bools, fractions or exponents, even when their value is a whole number.
+        for shape in ["[true]", "[1E0]", "[1.0]", "[4e0]", "[null]", "[[1]]", "[18446744073709551615]"] {
+            let header = #"{"x":{"dtype":"U8","shape":\#(shape),"data_offsets":[0,1]}}"#
+            let error = checkpointError { _ = try SafeTensors.decode(file(header: header, data: [7])) }
+            guard case .invalidHeader(let reason) = error else {
+                Issue.record("shape \(shape): \(String(describing: error))")
+                continue
+            }
+            #expect(reason.contains("non-negative integer"), "\(shape): \(reason)")
+        }
+        // Of several faults, the same one is reported every time (the first tensor by name).
+        let twoFaults = #"{"b":{"dtype":"C64","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"X","shape":[1],"data_offsets":[0,4]}}"#
+        for _ in 0..<5 {
+            #expect(
+                checkpointError { _ = try SafeTensors.decode(file(header: twoFaults, data: four)) }
+                    == .unsupportedDType(name: "a", dtype: "X"))
+        }
+    }
+
     @Test func rejectsDeepNestingWithoutExhaustingTheStack() {
         for header in [String(repeating: "[", count: 200_000), String(repeating: "{\"a\":", count: 100_000)] {
             let error = checkpointError { _ = try SafeTensors.decode(file(header: header)) }
