@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TensorCore
@@ -512,9 +513,7 @@ import Testing
     @Test func randomBytesThrowOrDecode() {
         var generator = SplitMix64(seed: 0x5AFE_7E45)
         for _ in 0..<500 {
-            var bytes = (0..<Int.random(in: 0..<300, using: &generator)).map { _ in
-                UInt8.random(in: 0...255, using: &generator)
-            }
+            var bytes = generator.bytes(count: Int.random(in: 0..<300, using: &generator))
             if bytes.count >= 8, Bool.random(using: &generator) {
                 // Give half the inputs a plausible header length so the JSON parser sees random bytes.
                 let length = UInt64.random(in: 0...UInt64(bytes.count - 8), using: &generator)
@@ -536,28 +535,17 @@ import Testing
                 tokens.randomElement(using: &generator)!
             }
             .joined()
-            let data = (0..<Int.random(in: 0..<12, using: &generator)).map { _ in
-                UInt8.random(in: 0...255, using: &generator)
-            }
+            let data = generator.bytes(count: Int.random(in: 0..<12, using: &generator))
             _ = decodeOrThrow(file(header: header, data: data, pad: Bool.random(using: &generator)))
         }
     }
 
     @Test func mutatedFilesThrowOrDecode() throws {
-        let original = try sampleFile()
-        var generator = SplitMix64(seed: 7)
-        for _ in 0..<500 {
-            var bytes = [UInt8](original)
-            for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                let position = Int.random(in: 0..<max(bytes.count, 1), using: &generator)
-                switch Int.random(in: 0..<4, using: &generator) {
-                case 0 where !bytes.isEmpty: bytes[position] = UInt8.random(in: 0...255, using: &generator)
-                case 1 where !bytes.isEmpty: bytes.remove(at: position)
-                case 2: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: min(position, bytes.count))
-                default: bytes.removeLast(Int.random(in: 0...min(bytes.count, 16), using: &generator))
-                }
-            }
-            _ = decodeOrThrow(Data(bytes))
+        let original = [UInt8](try sampleFile())
+        for (index, mutant) in FuzzInputs.mutations(of: original, seed: 7, count: 500).enumerated() {
+            _ = decodeOrThrow(Data(mutant))
+            // The same edits in a file cut short.
+            _ = decodeOrThrow(Data(mutant.dropLast(1 + index % 16)))
         }
     }
 
@@ -755,18 +743,5 @@ import Testing
                 == "tensor \"fc.weight\" has shape [10, 64] in the checkpoint, expected [10, 84]")
         #expect(
             CheckpointError.missingTensor("conv1.weight").description == "checkpoint has no tensor \"conv1.weight\"")
-    }
-}
-
-/// A tiny seeded generator, local so these tests depend on nothing else in the package.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
