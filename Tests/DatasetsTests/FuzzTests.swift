@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Datasets
@@ -19,34 +20,6 @@ struct FuzzTests {
         }
     }
 
-    /// Random strings of random length, some starting with a given prefix so that parsing gets past the magic number.
-    static func randomInputs(seed: UInt64, count: Int, prefixes: [[UInt8]]) -> [[UInt8]] {
-        var generator = SeededGenerator(seed: seed)
-        return (0..<count).map { index in
-            let length = Int.random(in: 0...160, using: &generator)
-            let prefix = prefixes[index % prefixes.count]
-            return prefix + generator.bytes(count: length)
-        }
-    }
-
-    /// Copies of `input` with a few random bytes changed, removed or inserted.
-    static func mutations(of input: [UInt8], seed: UInt64, count: Int) -> [[UInt8]] {
-        var generator = SeededGenerator(seed: seed)
-        return (0..<count).map { _ in
-            var mutant = input
-            for _ in 0..<Int.random(in: 1...4, using: &generator) where !mutant.isEmpty {
-                let position = Int.random(in: 0..<mutant.count, using: &generator)
-                switch Int.random(in: 0..<4, using: &generator) {
-                case 0: mutant[position] ^= UInt8(1) << UInt8.random(in: 0...7, using: &generator)
-                case 1: mutant[position] = UInt8.random(in: 0...255, using: &generator)
-                case 2: mutant.remove(at: position)
-                default: mutant.insert(UInt8.random(in: 0...255, using: &generator), at: position)
-                }
-            }
-            return mutant
-        }
-    }
-
     static let gzipHeader: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0xFF]
 
     @Test("Zlib survives random and mutated streams")
@@ -54,8 +27,8 @@ struct FuzzTests {
         var counts = (succeeded: 0, failed: 0)
         let valid = Zlib.compress(Array("The quick brown fox jumps over the lazy dog. ".utf8) + Array(0..<200), format: .gzip)
         let inputs =
-            Self.randomInputs(seed: 1, count: 1_500, prefixes: [[], Self.gzipHeader, [0x78, 0x9C]])
-            + Self.mutations(of: valid, seed: 2, count: 1_500)
+            FuzzInputs.randomInputs(seed: 1, count: 1_500, prefixes: [[], Self.gzipHeader, [0x78, 0x9C]], maximumLength: 160)
+            + FuzzInputs.mutations(of: valid, seed: 2, count: 1_500)
         for input in inputs {
             Self.feed(input, to: { _ = try Zlib.decompress($0, source: "fuzz", maximumSize: 1 << 20) }, counts: &counts)
         }
@@ -68,18 +41,18 @@ struct FuzzTests {
         let pixels = (0..<(9 * 6 * 3)).map { UInt8(truncatingIfNeeded: $0 * 7) }
         let valid = TestPNG.encode(width: 9, height: 6, colorType: 2, pixels: pixels, idatPieces: 3)
         let headerChunk = PNGDecoder.signature + TestPNG.chunk("IHDR", TestPNG.header(width: 4, height: 4, colorType: 0))
-        var inputs = Self.randomInputs(seed: 3, count: 1_500, prefixes: [[], PNGDecoder.signature, headerChunk])
-        inputs += Self.mutations(of: valid, seed: 4, count: 1_500)
+        var inputs = FuzzInputs.randomInputs(seed: 3, count: 1_500, prefixes: [[], PNGDecoder.signature, headerChunk], maximumLength: 160)
+        inputs += FuzzInputs.mutations(of: valid, seed: 4, count: 1_500)
         // Mutations behind valid CRCs reach the header checks, inflation and unfiltering.
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         let filtered = TestPNG.filter(pixels: pixels, width: 9, height: 6, bytesPerPixel: 3, filters: [0, 1, 2, 3, 4])
-        for header in Self.mutations(of: TestPNG.header(width: 9, height: 6, colorType: 2), seed: 6, count: 500) {
+        for header in FuzzInputs.mutations(of: TestPNG.header(width: 9, height: 6, colorType: 2), seed: 6, count: 500) {
             inputs.append(TestPNG.assemble(header: header, compressed: Zlib.compress(filtered)))
         }
-        for data in Self.mutations(of: filtered, seed: 7, count: 500) {
+        for data in FuzzInputs.mutations(of: filtered, seed: 7, count: 500) {
             let compressed =
                 Int.random(in: 0..<2, using: &generator) == 0
-                ? Zlib.compress(data) : Self.mutations(of: Zlib.compress(filtered), seed: generator.next(), count: 1)[0]
+                ? Zlib.compress(data) : FuzzInputs.mutations(of: Zlib.compress(filtered), seed: generator.next(), count: 1)[0]
             inputs.append(
                 TestPNG.assemble(
                     header: TestPNG.header(width: 9, height: 6, colorType: 2), compressed: compressed, idatPieces: 2))
@@ -94,10 +67,11 @@ struct FuzzTests {
     func idx() {
         var counts = (succeeded: 0, failed: 0)
         let valid = IDXArray(dimensions: [2, 3, 5], unsignedBytes: Array(0..<30)).encoded()
-        var inputs = Self.randomInputs(seed: 8, count: 1_500, prefixes: [[], [0, 0, 8, 1], [0, 0, 0x0D, 3], Self.gzipHeader])
-        inputs += Self.mutations(of: valid, seed: 9, count: 1_000)
-        inputs += Self.mutations(of: Zlib.compress(valid, format: .gzip), seed: 10, count: 500)
-        inputs += Self.mutations(of: valid, seed: 11, count: 500).map { Zlib.compress($0, format: .gzip) }
+        var inputs = FuzzInputs.randomInputs(
+            seed: 8, count: 1_500, prefixes: [[], [0, 0, 8, 1], [0, 0, 0x0D, 3], Self.gzipHeader], maximumLength: 160)
+        inputs += FuzzInputs.mutations(of: valid, seed: 9, count: 1_000)
+        inputs += FuzzInputs.mutations(of: Zlib.compress(valid, format: .gzip), seed: 10, count: 500)
+        inputs += FuzzInputs.mutations(of: valid, seed: 11, count: 500).map { Zlib.compress($0, format: .gzip) }
         for input in inputs {
             Self.feed(input, to: { _ = try IDXReader.read($0, source: "fuzz").floatValues() }, counts: &counts)
         }
@@ -107,7 +81,7 @@ struct FuzzTests {
     @Test("The one-hot label reader survives random bytes")
     func oneHotLabels() {
         var counts = (succeeded: 0, failed: 0)
-        var generator = SeededGenerator(seed: 12)
+        var generator = SplitMix64(seed: 12)
         for _ in 0..<1_000 {
             let rows = Int.random(in: 0...5, using: &generator)
             let input: [UInt8] =

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import TestSupport
 import Testing
 
 /// CRC-32C bit by bit (reflected polynomial 0x82F63B78): an independent check of the C table/SSE 4.2 code.
@@ -163,14 +164,8 @@ struct IndexFileTests {
     /// Random bytes, random mutations and truncations of valid files, and random header fields:
     /// every input is either read or refused with an error; nothing traps.
     @Test func fuzzNeverCrashes() {
-        var state: UInt64 = 0x5EED
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SplitMix64(seed: 0x5EED)
+        func next() -> UInt64 { generator.next() }
         let valid = [
             HammingIndexFile(kind: .flat, substringCount: 0, codes: codes).serialized(),
             HammingIndexFile(kind: .multiIndex, substringCount: 4, codes: PackedCodes.random(count: 9, bitCount: 256, seed: 1)).serialized(),
@@ -186,9 +181,9 @@ struct IndexFileTests {
                     bytes.replaceSubrange(0..<8, with: HammingIndexFile.magic)
                     setUInt32(&bytes, at: 8, 1)
                 }
-            case 1:  // a few flipped bytes
+            case 1:  // a few bytes flipped, replaced, removed or inserted
                 bytes = valid[Int(next() % 3)]
-                for _ in 0..<(1 + next() % 4) { bytes[Int(next() % UInt64(bytes.count))] ^= UInt8(truncatingIfNeeded: next() | 1) }
+                FuzzInputs.mutate(&bytes, using: &generator)
             case 2:  // truncated or extended
                 bytes = valid[Int(next() % 3)]
                 bytes = next() % 2 == 0 ? Array(bytes.prefix(Int(next() % UInt64(bytes.count)))) : bytes + [UInt8(truncatingIfNeeded: next())]

@@ -1,4 +1,5 @@
 import Evaluation
+import TestSupport
 import Testing
 
 /// The worked example: 3-bit query 000 (class 0) against six database codes.
@@ -189,7 +190,7 @@ struct MetricsTieAwareEnumerationTests {
     }
 
     @Test func closedFormMatchesEnumerationOnRandomSmallCases() {
-        var generator = MetricsTestGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<200 {
             let itemCount = Int.random(in: 1...8, using: &generator)
             var groups: [[Bool]] = []
@@ -209,7 +210,7 @@ struct MetricsTieAwareEnumerationTests {
 
     @Test func evaluatorMatchesEnumerationOnTiedCodes() throws {
         // 3-bit codes of 8 database items give tie groups of every size; enumerate their orders.
-        var generator = MetricsTestGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         for _ in 0..<40 {
             let database = (0..<8).map { _ in String((0..<3).map { _ in Bool.random(using: &generator) ? "1" : "0" }) }
             let classes = (0..<8).map { _ in Int.random(in: 0...2, using: &generator) }
@@ -293,7 +294,7 @@ struct MetricsErrorTests {
     }
 
     @Test func reportDoesNotDependOnThreadCount() throws {
-        var generator = MetricsTestGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let bitCount = 24
         func randomCodes(_ count: Int) -> PackedCodes {
             PackedCodes(bits: (0..<count).map { _ in (0..<bitCount).map { _ in Bool.random(using: &generator) } }, bitCount: bitCount)

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import TestSupport
 import Testing
 
 /// The report does not depend on the thread count (results are reduced in fixed query blocks).
@@ -8,7 +9,7 @@ import Testing
 struct MetricsThreadDeterminismTests {
     @Test func reportIsIdenticalForEveryThreadCount() throws {
         let (queryCount, databaseCount, bitCount, classCount) = (300, 2_000, 48, 10)
-        var generator = MetricsTestGenerator(seed: 2024)
+        var generator = SplitMix64(seed: 2024)
         let centres = (0..<classCount).map { _ in (0..<bitCount).map { _ in Bool.random(using: &generator) } }
         func clustered(_ count: Int) -> (PackedCodes, [Int]) {
             var codes = PackedCodes(bitCount: bitCount)

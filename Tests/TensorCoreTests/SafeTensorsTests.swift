@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TensorCore
@@ -319,6 +320,48 @@ import Testing
         }
     }
 
+    /// Text `JSONSerialization` would accept but RFC 8259 and the official reader reject.
+    @Test func rejectsWhatFoundationAloneWouldAccept() throws {
+        let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+        let four: [UInt8] = [0, 0, 0x80, 0x3F]
+        #expect(try SafeTensors.decode(file(header: #"{"x":\#(entry)}"#, data: four))["x"]?.scalars == [1])
+        let cases: [(header: [UInt8], reason: String)] = [
+            (Array(#"{"x":\#(entry),}"#.utf8), "trailing comma"),
+            (Array(#"{"x":{"dtype":"F32","shape":[1,],"data_offsets":[0,4]}}"#.utf8), "trailing comma"),
+            ([0xEF, 0xBB, 0xBF] + Array(#"{"x":\#(entry)}"#.utf8), "byte-order mark"),
+            (Array(#"{"x":\#(entry)}"#.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, "NUL byte"),
+            (Array(#"{"x":\#(entry)}"#.utf8) + [0, 0, 0], "NUL byte"),
+        ]
+        for (header, reason) in cases {
+            var bytes = Data()
+            withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: header + four)
+            let error = checkpointError { _ = try SafeTensors.decode(bytes) }
+            guard case .invalidHeader(let found) = error else {
+                Issue.record("\(reason): \(String(describing: error))")
+                continue
+            }
+            #expect(found.contains(reason), "\(found)")
+        }
+        // Integers only: no bools, fractions or exponents, even when their value is a whole number.
+        for shape in ["[true]", "[1E0]", "[1.0]", "[4e0]", "[null]", "[[1]]", "[18446744073709551615]"] {
+            let header = #"{"x":{"dtype":"U8","shape":\#(shape),"data_offsets":[0,1]}}"#
+            let error = checkpointError { _ = try SafeTensors.decode(file(header: header, data: [7])) }
+            guard case .invalidHeader(let reason) = error else {
+                Issue.record("shape \(shape): \(String(describing: error))")
+                continue
+            }
+            #expect(reason.contains("non-negative integer"), "\(shape): \(reason)")
+        }
+        // Of several faults, the same one is reported every time (the first tensor by name).
+        let twoFaults = #"{"b":{"dtype":"C64","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"X","shape":[1],"data_offsets":[0,4]}}"#
+        for _ in 0..<5 {
+            #expect(
+                checkpointError { _ = try SafeTensors.decode(file(header: twoFaults, data: four)) }
+                    == .unsupportedDType(name: "a", dtype: "X"))
+        }
+    }
+
     @Test func rejectsDeepNestingWithoutExhaustingTheStack() {
         for header in [String(repeating: "[", count: 200_000), String(repeating: "{\"a\":", count: 100_000)] {
             let error = checkpointError { _ = try SafeTensors.decode(file(header: header)) }
@@ -470,9 +513,7 @@ import Testing
     @Test func randomBytesThrowOrDecode() {
         var generator = SplitMix64(seed: 0x5AFE_7E45)
         for _ in 0..<500 {
-            var bytes = (0..<Int.random(in: 0..<300, using: &generator)).map { _ in
-                UInt8.random(in: 0...255, using: &generator)
-            }
+            var bytes = generator.bytes(count: Int.random(in: 0..<300, using: &generator))
             if bytes.count >= 8, Bool.random(using: &generator) {
                 // Give half the inputs a plausible header length so the JSON parser sees random bytes.
                 let length = UInt64.random(in: 0...UInt64(bytes.count - 8), using: &generator)
@@ -494,28 +535,17 @@ import Testing
                 tokens.randomElement(using: &generator)!
             }
             .joined()
-            let data = (0..<Int.random(in: 0..<12, using: &generator)).map { _ in
-                UInt8.random(in: 0...255, using: &generator)
-            }
+            let data = generator.bytes(count: Int.random(in: 0..<12, using: &generator))
             _ = decodeOrThrow(file(header: header, data: data, pad: Bool.random(using: &generator)))
         }
     }
 
     @Test func mutatedFilesThrowOrDecode() throws {
-        let original = try sampleFile()
-        var generator = SplitMix64(seed: 7)
-        for _ in 0..<500 {
-            var bytes = [UInt8](original)
-            for _ in 0..<Int.random(in: 1...4, using: &generator) {
-                let position = Int.random(in: 0..<max(bytes.count, 1), using: &generator)
-                switch Int.random(in: 0..<4, using: &generator) {
-                case 0 where !bytes.isEmpty: bytes[position] = UInt8.random(in: 0...255, using: &generator)
-                case 1 where !bytes.isEmpty: bytes.remove(at: position)
-                case 2: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: min(position, bytes.count))
-                default: bytes.removeLast(Int.random(in: 0...min(bytes.count, 16), using: &generator))
-                }
-            }
-            _ = decodeOrThrow(Data(bytes))
+        let original = [UInt8](try sampleFile())
+        for (index, mutant) in FuzzInputs.mutations(of: original, seed: 7, count: 500).enumerated() {
+            _ = decodeOrThrow(Data(mutant))
+            // The same edits in a file cut short.
+            _ = decodeOrThrow(Data(mutant.dropLast(1 + index % 16)))
         }
     }
 
@@ -713,18 +743,5 @@ import Testing
                 == "tensor \"fc.weight\" has shape [10, 64] in the checkpoint, expected [10, 84]")
         #expect(
             CheckpointError.missingTensor("conv1.weight").description == "checkpoint has no tensor \"conv1.weight\"")
-    }
-}
-
-/// A tiny seeded generator, local so these tests depend on nothing else in the package.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
