@@ -30,6 +30,8 @@ typedef struct {
     volatile hashing_jpeg_status status;
     hashing_jpeg_image *image;
     int warnings_are_errors;
+    /// Set once libjpeg has warned that the data ends early (it then feeds itself a fake EOI).
+    int saw_premature_end;
 } error_context;
 
 /// Formats libjpeg's current message into the image and returns to hashing_jpeg_decode's setjmp.
@@ -40,9 +42,18 @@ _Noreturn static void abandon_decoding(j_common_ptr common, hashing_jpeg_status 
     longjmp(context->jump, 1);
 }
 
-/// A fatal error: libjpeg must not continue, and this never returns into it.
+/// A fatal error: libjpeg must not continue, and this never returns into it. After a premature
+/// end of data, the fatal error (such as a missing frame header) is a consequence of the cut.
 static void error_exit(j_common_ptr common) {
-    abandon_decoding(common, common->err->msg_code == JERR_OUT_OF_MEMORY ? HASHING_JPEG_NO_MEMORY : HASHING_JPEG_ERROR);
+    error_context *context = (error_context *)common->err;
+    const int code = common->err->msg_code;
+    hashing_jpeg_status status = HASHING_JPEG_ERROR;
+    if (code == JERR_OUT_OF_MEMORY) {
+        status = HASHING_JPEG_NO_MEMORY;
+    } else if (code == JERR_INPUT_EMPTY || context->saw_premature_end) {
+        status = HASHING_JPEG_TRUNCATED;
+    }
+    abandon_decoding(common, status);
 }
 
 /// Level −1 is a warning (corrupt data, premature end of data, extraneous bytes); levels 0 and up
@@ -52,7 +63,9 @@ static void emit_message(j_common_ptr common, int level) {
     error_context *context = (error_context *)common->err;
     common->err->num_warnings++;
     context->image->warning_count = common->err->num_warnings;
-    if (context->warnings_are_errors) abandon_decoding(common, HASHING_JPEG_WARNING);
+    const int premature_end = common->err->msg_code == JWRN_JPEG_EOF;
+    if (premature_end) context->saw_premature_end = 1;
+    if (context->warnings_are_errors) abandon_decoding(common, premature_end ? HASHING_JPEG_TRUNCATED : HASHING_JPEG_WARNING);
 }
 
 /// Never print to stderr.
@@ -64,8 +77,8 @@ static hashing_jpeg_status fail(hashing_jpeg_image *image, hashing_jpeg_status s
     return status;
 }
 
-hashing_jpeg_status hashing_jpeg_decode(const unsigned char *data, size_t size, int want_gray, int warnings_are_errors,
-                                        size_t max_pixels, hashing_jpeg_image *image) {
+hashing_jpeg_status hashing_jpeg_decode(const unsigned char *data, size_t size, hashing_jpeg_output output,
+                                        int warnings_are_errors, size_t max_pixels, hashing_jpeg_image *image) {
     if (image == NULL) return HASHING_JPEG_ERROR;
     memset(image, 0, sizeof *image);
 #if SIZE_MAX > ULONG_MAX
@@ -105,7 +118,9 @@ hashing_jpeg_status hashing_jpeg_decode(const unsigned char *data, size_t size, 
     if (decompress.jpeg_color_space == JCS_CMYK || decompress.jpeg_color_space == JCS_YCCK) {
         decompress.out_color_space = JCS_CMYK;  // libjpeg has no CMYK → RGB conversion; the caller does it
     } else {
-        decompress.out_color_space = want_gray ? JCS_GRAYSCALE : JCS_RGB;
+        const int gray =
+            output == HASHING_JPEG_OUTPUT_GRAY || (output == HASHING_JPEG_OUTPUT_AS_STORED && decompress.num_components == 1);
+        decompress.out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
     }
     image->saw_Adobe_marker = decompress.saw_Adobe_marker ? 1 : 0;
     image->width = decompress.image_width;

@@ -15,12 +15,30 @@ public struct CatalogEntry: Sendable {
     /// The positions of the official test images among the loaded ones (the last ones), for
     /// ``Split/official(_:testRange:validationPerClass:seed:)``; `nil` when the set has none.
     public let officialTestRange: Range<Int>?
-    /// The scripts that fetch the files it needs; empty for the data embedded in the package.
+    /// The scripts that fetch the files it needs; empty for the data embedded in the package and
+    /// for data no script can fetch (see ``manualDownload``).
     public let fetchScripts: [String]
+    /// What the user must put in place by hand, for data no script can fetch (CIFAR); `nil` otherwise.
+    public let manualDownload: String?
     let loader: @Sendable (URL, UInt64) throws -> DigitsDataset
 
-    /// Whether loading needs files fetched first (see ``fetchScripts``).
-    public var needsDownload: Bool { !fetchScripts.isEmpty }
+    init(
+        name: String, summary: String, imageShape: [Int], imageCount: Int, classCount: Int, officialTestRange: Range<Int>?,
+        fetchScripts: [String], manualDownload: String? = nil, loader: @escaping @Sendable (URL, UInt64) throws -> DigitsDataset
+    ) {
+        self.name = name
+        self.summary = summary
+        self.imageShape = imageShape
+        self.imageCount = imageCount
+        self.classCount = classCount
+        self.officialTestRange = officialTestRange
+        self.fetchScripts = fetchScripts
+        self.manualDownload = manualDownload
+        self.loader = loader
+    }
+
+    /// Whether loading needs files downloaded first, by ``fetchScripts`` or by hand (``manualDownload``).
+    public var needsDownload: Bool { !fetchScripts.isEmpty || manualDownload != nil }
 
     /// Loads the data set.
     ///
@@ -106,6 +124,19 @@ public enum DataCatalog {
             name: "color-mnist", summary: "MNIST digits blended with crops of two photos (MNIST-M construction), 3×28×28, seeded",
             imageShape: [3, 28, 28], imageCount: MNIST.imageCount, classCount: 10, officialTestRange: mnistTestRange,
             fetchScripts: colorScripts, loader: { directory, seed in try colorMNIST(dataDirectory: directory, seed: seed) }),
+        CatalogEntry(
+            name: "cifar10", summary: "CIFAR-10 colour photos, 50,000 training + the official 10,000 test images, 10 classes",
+            imageShape: CIFAR10.imageShape, imageCount: CIFAR10.trainingCount + CIFAR10.testCount, classCount: CIFAR10.classCount,
+            officialTestRange: CIFAR10.trainingCount..<(CIFAR10.trainingCount + CIFAR10.testCount), fetchScripts: [],
+            manualDownload: CIFAR10.distribution.listingNote,
+            loader: { directory, _ in try CIFAR10.loadAll(dataDirectory: directory) }),
+        CatalogEntry(
+            name: "cifar100", summary: "CIFAR-100 colour photos, 50,000 training + the official 10,000 test images, 100 fine classes",
+            imageShape: CIFAR100.imageShape, imageCount: CIFAR100.trainingCount + CIFAR100.testCount,
+            classCount: CIFAR100.LabelKind.fine.classCount,
+            officialTestRange: CIFAR100.trainingCount..<(CIFAR100.trainingCount + CIFAR100.testCount), fetchScripts: [],
+            manualDownload: CIFAR100.distribution.listingNote,
+            loader: { directory, _ in try CIFAR100.loadAll(dataDirectory: directory) }),
     ]
 
     /// Every domain pair, in a stable order.
@@ -211,7 +242,8 @@ public enum DataCatalog {
         var lines = ["Data sets:"]
         for entry in entries {
             let size = "\(entry.imageCount) × \(entry.imageShape.map(String.init).joined(separator: "×"))"
-            let origin = entry.needsDownload ? "needs " + entry.fetchScripts.joined(separator: " and ") : "embedded"
+            let origin =
+                entry.manualDownload ?? (entry.needsDownload ? "needs " + entry.fetchScripts.joined(separator: " and ") : "embedded")
             lines.append("  \(entry.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(size), \(origin): \(entry.summary)")
         }
         lines.append("Domain pairs:")

@@ -9,10 +9,10 @@ import Foundation
 ///
 /// The files in `Datasets/Embedded` are gzipped IDX files holding the sources' original pixel
 /// values (0–16 and 0–6) in the sources' order; they were written by
-/// `Scripts/make_embedded_data.py` from the files the fetch scripts download. On load, the
-/// SHA-256 of each decompressed file is checked against the value recorded here, then pixels are
-/// scaled to 0–255 exactly as ``Optdigits`` and ``MultipleFeatures`` scale them, so the embedded
-/// sets equal the fetched ones.
+/// `Scripts/make_embedded_data.py` from the files the fetch scripts download. On load, each file
+/// is decompressed (zlib checks its gzip CRC-32 and length), its image count, shape, pixel range
+/// and labels are checked, then pixels are scaled to 0–255 exactly as ``Optdigits`` and
+/// ``MultipleFeatures`` scale them, so the embedded sets equal the fetched ones.
 ///
 /// ```swift
 /// let source = try EmbeddedDigits.optdigits()          // 1,797 × [1, 8, 8]
@@ -21,24 +21,10 @@ import Foundation
 ///
 /// Licence: both CC BY 4.0 (UCI Machine Learning Repository); see NOTICE.
 public enum EmbeddedDigits {
-    /// One embedded file: its resource name and the SHA-256 of its decompressed content.
-    struct File: Sendable {
-        var name: String
-        var contentSHA256: String
-    }
-
-    static let optdigitsImages = File(
-        name: "optdigits-images-idx3-ubyte.gz",
-        contentSHA256: "359cd13f0f514122884198b78a131df597421cbf5e93a76678fa96fc548f0d96")
-    static let optdigitsLabels = File(
-        name: "optdigits-labels-idx1-ubyte.gz",
-        contentSHA256: "ce71631c1f31ce56fa54f31d1d498fafacff59b001e6c30c4a5e29508aa277ad")
-    static let multipleFeaturesImages = File(
-        name: "mfeat-pix-images-idx3-ubyte.gz",
-        contentSHA256: "61254d00fd3d460b9bb54f6b04d8cd2a8ac17f0566156ec6854b63528a20dd6d")
-    static let multipleFeaturesLabels = File(
-        name: "mfeat-pix-labels-idx1-ubyte.gz",
-        contentSHA256: "eb38fdf2e7cddffd64c12cfddcab895a23599b60b02814c435fb3787b8eace28")
+    static let optdigitsImages = "optdigits-images-idx3-ubyte.gz"
+    static let optdigitsLabels = "optdigits-labels-idx1-ubyte.gz"
+    static let multipleFeaturesImages = "mfeat-pix-images-idx3-ubyte.gz"
+    static let multipleFeaturesLabels = "mfeat-pix-labels-idx1-ubyte.gz"
 
     /// The embedded files, for checks and reports.
     static let files = [optdigitsImages, optdigitsLabels, multipleFeaturesImages, multipleFeaturesLabels]
@@ -51,24 +37,24 @@ public enum EmbeddedDigits {
     ///
     /// **Shape**: images `[1797, 1, 8, 8]`; labels `[1797]`.
     ///
-    /// - Throws: ``DatasetError`` when an embedded file is missing from the bundle or its checksum
-    ///   does not match (a damaged or regenerated file).
+    /// - Throws: ``DatasetError`` when an embedded file is missing from the bundle, corrupt, or
+    ///   not the data set it should hold.
     public static func optdigits() throws -> DigitsDataset {
         try load(
-            images: optdigitsImages, labels: optdigitsLabels, name: "optdigits", imageShape: Optdigits.imageShape,
-            maximumRawValue: Optdigits.maximumRawValue, scale: Optdigits.scaledPixel)
+            images: optdigitsImages, labels: optdigitsLabels, name: "optdigits", imageCount: Optdigits.imageCount,
+            imageShape: Optdigits.imageShape, maximumRawValue: Optdigits.maximumRawValue, scale: Optdigits.scaledPixel)
     }
 
     /// Loads the embedded mfeat-pix: 2,000 images, pixels scaled to 0–255 as ``MultipleFeatures`` does.
     ///
     /// **Shape**: images `[2000, 1, 16, 15]`; labels `[2000]`.
     ///
-    /// - Throws: ``DatasetError`` when an embedded file is missing from the bundle or its checksum
-    ///   does not match.
+    /// - Throws: ``DatasetError`` when an embedded file is missing from the bundle, corrupt, or
+    ///   not the data set it should hold.
     public static func multipleFeatures() throws -> DigitsDataset {
         try load(
             images: multipleFeaturesImages, labels: multipleFeaturesLabels, name: "mfeat",
-            imageShape: MultipleFeatures.imageShape, maximumRawValue: MultipleFeatures.maximumRawValue,
+            imageCount: MultipleFeatures.imageCount, imageShape: MultipleFeatures.imageShape, maximumRawValue: MultipleFeatures.maximumRawValue,
             scale: MultipleFeatures.scaledPixel)
     }
 
@@ -130,38 +116,58 @@ public enum EmbeddedDigits {
         case multipleFeatures = "mfeat"
     }
 
-    /// Reads one embedded file from the bundle, checking the SHA-256 of its decompressed content.
-    static func verifiedContent(of file: File) throws -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: file.name, withExtension: nil, subdirectory: "Embedded") else {
+    /// Reads and decompresses one embedded file from the bundle.
+    static func content(of name: String) throws -> [UInt8] {
+        let (stored, url) = try storedBytes(of: name)
+        return try decompressedContent(stored, source: url.path)
+    }
+
+    /// The bytes of one embedded file as the bundle holds them (gzip), and where it is.
+    static func storedBytes(of name: String) throws -> (bytes: [UInt8], url: URL) {
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Embedded") else {
             throw DatasetError.missingFile(
-                path: "Embedded/\(file.name)",
+                path: "Embedded/\(name)",
                 hint: "the package's resource bundle lacks it; regenerate it with Scripts/make_embedded_data.py")
         }
-        let stored = try DataFile.read(url)
-        let content = Zlib.isGzip(stored) ? try Zlib.decompress(stored, source: url.path) : stored
-        let digest = SHA256.hexDigest(content)
-        guard digest == file.contentSHA256 else {
-            throw DatasetError.checksumMismatch(
-                source: url.path, what: "the SHA-256 of the decompressed content", expected: file.contentSHA256, actual: digest)
+        return (try DataFile.read(url), url)
+    }
+
+    /// Decompresses the bytes of an embedded file, which must be gzip.
+    ///
+    /// No checksum of our own: gzip stores the CRC-32 and the length of its content, and zlib's
+    /// inflate (``Zlib/decompress(_:source:sizeHint:maximumSize:)``, windowBits 15 + 32) verifies
+    /// both, so a damaged or cut file already throws ``DatasetError``; what gzip cannot know (the
+    /// image count, shape, pixel range and labels) is checked by the loader.
+    static func decompressedContent(_ stored: [UInt8], source: String) throws -> [UInt8] {
+        // A file cut inside the magic number is left to zlib, which calls it truncated.
+        guard Zlib.isGzip(stored) || stored.count < 2 && stored.elementsEqual([0x1F, 0x8B].prefix(stored.count)) else {
+            throw DatasetError.wrongMagic(
+                source: source, expected: "a gzip file (1F 8B), as Scripts/make_embedded_data.py writes",
+                found: hexadecimal(stored.prefix(4)))
         }
-        return content
+        return try Zlib.decompress(stored, source: source)
     }
 
     private static func load(
-        images imagesFile: File, labels labelsFile: File, name: String, imageShape: [Int], maximumRawValue: Int,
-        scale: (Int) -> UInt8
+        images imagesFile: String, labels labelsFile: String, name: String, imageCount: Int, imageShape: [Int],
+        maximumRawValue: Int, scale: (Int) -> UInt8
     ) throws -> DigitsDataset {
-        let imageArray = try IDXReader.read(verifiedContent(of: imagesFile), source: imagesFile.name)
-        try imageArray.require(.unsignedByte, rank: 3, source: imagesFile.name)
-        let labelArray = try IDXReader.read(verifiedContent(of: labelsFile), source: labelsFile.name)
-        try labelArray.require(.unsignedByte, rank: 1, source: labelsFile.name)
-        guard Array(imageArray.dimensions.dropFirst()) == Array(imageShape.dropFirst()) else {
+        let imageArray = try IDXReader.read(content(of: imagesFile), source: imagesFile)
+        try imageArray.require(.unsignedByte, rank: 3, source: imagesFile)
+        let labelArray = try IDXReader.read(content(of: labelsFile), source: labelsFile)
+        try labelArray.require(.unsignedByte, rank: 1, source: labelsFile)
+        guard imageArray.dimensions == [imageCount] + imageShape.dropFirst() else {
             throw DatasetError.unexpectedShape(
-                source: imagesFile.name, expected: "images of \(imageShape.dropFirst())",
+                source: imagesFile, expected: "\(imageCount) images of \(imageShape.dropFirst())",
                 found: "dimensions \(imageArray.dimensions)")
         }
-        // Scale through a lookup table; a raw value above the maximum cannot pass the checksum.
-        let table = (0...255).map { $0 <= maximumRawValue ? scale($0) : 255 }
+        if let index = imageArray.bytes.firstIndex(where: { Int($0) > maximumRawValue }) {
+            throw DatasetError.invalidFormat(
+                source: imagesFile,
+                reason: "pixel \(index) is \(imageArray.bytes[index]), above the largest raw value \(maximumRawValue)")
+        }
+        let table = (0...maximumRawValue).map(scale)
+        // DigitsDataset checks the label count and that every label is in 0..<10.
         return try DigitsDataset(
             name: name, images: imageArray.bytes.map { table[Int($0)] }, imageShape: imageShape,
             labels: labelArray.bytes.map(Int.init), classCount: 10)

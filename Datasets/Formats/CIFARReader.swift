@@ -9,9 +9,12 @@ import Foundation
 /// batch reads as a data set of shape `[count, 3, 32, 32]` without reordering.
 ///
 /// ```swift
-/// let cifar = try CIFAR10.load(directory: URL(fileURLWithPath: "data/raw/cifar-10-batches-bin"))
+/// let cifar = try CIFAR10.load(directory: URL(fileURLWithPath: "data/cifar-10-batches-bin"))
 /// print(cifar.train.count, cifar.test.count)   // 50000 10000
 /// ```
+///
+/// The `cifar10` entry of ``DataCatalog`` loads the same files from the data directory as one set,
+/// training then test (``loadAll(dataDirectory:)``).
 ///
 /// **Shape**: images `[count, 3, 32, 32]` bytes; labels `[count]` in `0..<10`.
 public enum CIFAR10 {
@@ -85,6 +88,9 @@ public enum CIFAR10 {
 /// `cifar-100-binary/train.bin` (50,000 images) and `test.bin` (10,000) are sequences of
 /// 3,074-byte records: the coarse label byte, the fine label byte, then 1,024 red, 1,024 green
 /// and 1,024 blue bytes, each plane row-major.
+///
+/// The `cifar100` entry of ``DataCatalog`` loads them from the data directory as one set with the
+/// fine labels, training then test (``loadAll(dataDirectory:)``).
 ///
 /// **Shape**: images `[count, 3, 32, 32]` bytes; labels `[count]` in `0..<100` (fine) or
 /// `0..<20` (coarse).

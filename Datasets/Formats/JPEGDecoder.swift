@@ -10,24 +10,20 @@ import Foundation
 /// libjpeg reports a fatal error by calling the error manager's `error_exit`, which must never
 /// return (the default calls `exit`). The recovery libjpeg documents is to `longjmp` out of it
 /// to a `setjmp` made before decoding; Swift cannot call `setjmp`, so that part is the small C
-/// target `CJPEGSafe`. The decoder works in two layers:
-///
-/// 1. Before libjpeg sees a byte, ``JPEGStructure`` walks the file's markers in Swift and
-///    rejects the structural problems that would make libjpeg call `error_exit` (bad or
-///    truncated segments, unsupported frame types, undefined or invalid tables, bad scan
-///    parameters, images too large), with a ``DatasetError`` naming the marker and offset —
-///    clearer than libjpeg's own messages.
-/// 2. `hashing_jpeg_decode` then runs libjpeg on the calling thread. Its `error_exit` formats
-///    libjpeg's message and `longjmp`s back into `hashing_jpeg_decode`, which destroys the
-///    decompressor, frees the pixels decoded so far and returns an error status; this decoder
-///    turns that status into a ``DatasetError``. So whatever the pre-check misses still comes
-///    back as an error, never an exit. No Swift frame lies between the `setjmp` and the
-///    `longjmp`, so nothing Swift owns is skipped.
+/// target `CJPEGSafe`. `hashing_jpeg_decode` runs libjpeg on the calling thread; its
+/// `error_exit` formats libjpeg's message and `longjmp`s back into `hashing_jpeg_decode`, which
+/// destroys the decompressor, frees the pixels decoded so far and returns an error status; this
+/// decoder turns that status into a ``DatasetError`` carrying libjpeg's message. No Swift frame
+/// lies between the `setjmp` and the `longjmp`, so nothing Swift owns is skipped. Data that ends
+/// early throws ``DatasetError/truncated(source:reason:)``, and the pixel limit is checked in C
+/// after the header is read and before libjpeg allocates anything for the image. The only check
+/// made in Swift is the two-byte signature.
 ///
 /// In strict mode (``rejectsCorruptData``, the default) libjpeg's warnings — corrupt
 /// entropy-coded data, a premature end of file, extraneous bytes — end decoding the same way
-/// and throw ``DatasetError/corruptCompressedData(source:reason:)``, so a damaged image is never
-/// silently returned with grey patches; turn it off to accept what libjpeg can recover.
+/// and throw ``DatasetError/corruptCompressedData(source:reason:)`` (``DatasetError/truncated(source:reason:)``
+/// for the premature end), so a damaged image is never silently returned with grey patches;
+/// turn it off to accept what libjpeg can recover.
 ///
 /// ```swift
 /// let photo = try JPEGDecoder().decode(contentsOf: URL(fileURLWithPath: "china.jpg"))
@@ -85,36 +81,37 @@ public struct JPEGDecoder: Sendable {
     /// - Returns: The decoded image, `height × width × channels` bytes.
     /// - Throws: ``DatasetError`` when the data is malformed, unsupported or (in strict mode) corrupt.
     public func decode(_ bytes: [UInt8], source: String = "JPEG data") throws -> DecodedImage {
-        try bytes.withUnsafeBytes { buffer in
-            let structure = try JPEGStructure(validating: buffer, source: source, strict: rejectsCorruptData)
-            let (pixelCount, overflow) = structure.width.multipliedReportingOverflow(by: structure.height)
-            guard !overflow && pixelCount <= maximumPixelCount else {
-                throw DatasetError.invalidFormat(
-                    source: source,
-                    reason: "the image is \(structure.width) × \(structure.height) pixels,"
-                        + " more than the decoder's limit of \(maximumPixelCount)")
-            }
-            return try decodeWithLibjpeg(buffer, structure: structure, source: source)
+        // libjpeg would refuse another format too, but as a generic error; like the other
+        // decoders, name a file that is not a JPEG at all with `wrongMagic`.
+        guard bytes.isEmpty || bytes.starts(with: Self.signature.prefix(bytes.count)) else {
+            throw DatasetError.wrongMagic(
+                source: source, expected: "the JPEG start-of-image marker FF D8", found: hexadecimal(bytes.prefix(4)))
         }
+        return try bytes.withUnsafeBytes { try decodeWithLibjpeg($0, source: source) }
     }
 
-    /// Decodes data that has passed ``JPEGStructure`` with libjpeg, through `hashing_jpeg_decode`
-    /// (whose error manager `longjmp`s out of libjpeg's fatal errors, and of its warnings in strict mode).
+    /// Decodes data with libjpeg through `hashing_jpeg_decode`, whose error manager `longjmp`s out
+    /// of libjpeg's fatal errors, and of its warnings in strict mode.
     ///
-    /// Tests call this directly with unvalidated input to exercise the error manager.
-    func decodeWithLibjpeg(_ bytes: UnsafeRawBufferPointer, structure: JPEGStructure?, source: String) throws
-        -> DecodedImage
-    {
-        let wantsGray = colorMode == .grayscale || (colorMode == .original && structure?.componentCount == 1)
+    /// Tests call this directly, skipping the signature check, to exercise the error manager.
+    func decodeWithLibjpeg(_ bytes: UnsafeRawBufferPointer, source: String) throws -> DecodedImage {
+        let output: hashing_jpeg_output
+        switch colorMode {
+        case .rgb: output = HASHING_JPEG_OUTPUT_RGB
+        case .grayscale: output = HASHING_JPEG_OUTPUT_GRAY
+        case .original: output = HASHING_JPEG_OUTPUT_AS_STORED
+        }
         var image = hashing_jpeg_image()
         defer { hashing_jpeg_free(&image) }
         let status = hashing_jpeg_decode(
-            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, wantsGray ? 1 : 0,
-            rejectsCorruptData ? 1 : 0, max(0, maximumPixelCount), &image)
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, output, rejectsCorruptData ? 1 : 0,
+            max(0, maximumPixelCount), &image)
 
         switch status {
         case HASHING_JPEG_OK:
             break
+        case HASHING_JPEG_TRUNCATED:
+            throw DatasetError.truncated(source: source, reason: "libjpeg: \(Self.message(of: image))")
         case HASHING_JPEG_WARNING:
             throw DatasetError.corruptCompressedData(source: source, reason: "libjpeg: \(Self.message(of: image))")
         case HASHING_JPEG_TOO_LARGE:
@@ -131,7 +128,8 @@ public struct JPEGDecoder: Sendable {
         let decoded = Array(UnsafeBufferPointer(start: image.pixels, count: width * height * channels))
         if channels == 4 {
             return Self.convertCMYK(
-                decoded, width: width, height: height, isInverted: image.saw_Adobe_marker != 0, toGray: wantsGray)
+                decoded, width: width, height: height, isInverted: image.saw_Adobe_marker != 0,
+                toGray: colorMode == .grayscale)
         }
         return DecodedImage(width: width, height: height, channels: channels, pixels: decoded)
     }

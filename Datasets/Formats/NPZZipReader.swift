@@ -1,11 +1,9 @@
-import SystemZlib
-
 /// A bounds-checked reader for the ZIP container of `.npz` files.
 ///
 /// It finds the end-of-central-directory record (and the ZIP64 one when the 32-bit fields
 /// overflow), walks the central directory, checks every local header against it, and extracts
-/// stored members by slicing and deflated members with zlib's raw inflate, verifying each
-/// member's size and CRC-32. Every offset and size read from the file is checked against the
+/// stored members by slicing and deflated members with
+/// ``Zlib/decompressRaw(_:expectedSize:source:)``, verifying each member's size and CRC-32. Every offset and size read from the file is checked against the
 /// file's length before use, so hostile input throws a ``DatasetError`` instead of crashing or
 /// allocating without bound.
 ///
@@ -289,7 +287,7 @@ struct ZipReader {
         if member.method == 0 {
             data = Array(stored)
         } else {
-            data = try Self.inflateRaw(stored, expectedSize: member.uncompressedSize, source: memberSource)
+            data = try Zlib.decompressRaw(stored, expectedSize: member.uncompressedSize, source: memberSource)
         }
         let checksum = data.withUnsafeBytes { Zlib.crc32($0) }
         guard checksum == member.checksum else {
@@ -298,84 +296,5 @@ struct ZipReader {
                 actual: hexadecimal(checksum: checksum))
         }
         return data
-    }
-
-    /// Inflates a raw deflate stream (no zlib or gzip wrapper, as inside ZIP archives) that must
-    /// produce exactly `expectedSize` bytes and end exactly at the end of `input`.
-    static func inflateRaw(_ input: UnsafeRawBufferPointer, expectedSize: Int, source: String) throws -> [UInt8] {
-        var stream = z_stream()
-        var status = inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else {
-            throw DatasetError.corruptCompressedData(
-                source: source, reason: "zlib could not start decompressing (inflateInit2 returned \(status))")
-        }
-        defer { inflateEnd(&stream) }
-        // Deflate expands data at most about 1032:1; never trust a claimed size beyond that.
-        let (bound, overflow) = input.count.multipliedReportingOverflow(by: 1032)
-        guard overflow || expectedSize <= bound + 1024 else {
-            throw DatasetError.invalidFormat(
-                source: source,
-                reason: "a claimed size of \(expectedSize) bytes cannot come from \(input.count) compressed bytes")
-        }
-        // One spare byte tells "exactly the expected size" from "more than that".
-        var output = [UInt8](repeating: 0, count: expectedSize + 1)
-        let chunkLimit = Int(UInt32.max)
-        var consumed = 0
-        var produced = 0
-        repeat {
-            let inputChunk = min(input.count - consumed, chunkLimit)
-            let outputChunk = min(output.count - produced, chunkLimit)
-            stream.next_in = input.baseAddress.map {
-                UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: UInt8.self) + consumed)
-            }
-            stream.avail_in = UInt32(inputChunk)
-            status = output.withUnsafeMutableBufferPointer { buffer in
-                stream.next_out = buffer.baseAddress! + produced
-                stream.avail_out = UInt32(outputChunk)
-                return inflate(&stream, Z_NO_FLUSH)
-            }
-            let consumedNow = inputChunk - Int(stream.avail_in)
-            let producedNow = outputChunk - Int(stream.avail_out)
-            consumed += consumedNow
-            produced += producedNow
-            stream.next_in = nil
-            stream.next_out = nil
-            guard produced <= expectedSize else {
-                throw DatasetError.invalidFormat(
-                    source: source, reason: "the data inflates to more than the \(expectedSize) bytes the directory claims")
-            }
-            switch status {
-            case Z_OK, Z_STREAM_END:
-                break
-            case Z_BUF_ERROR where consumed == input.count:
-                throw DatasetError.truncated(
-                    source: source, reason: "the deflate stream ends after \(input.count) bytes, before its end marker")
-            case Z_BUF_ERROR:
-                guard consumedNow > 0 || producedNow > 0 else {
-                    throw DatasetError.corruptCompressedData(source: source, reason: "zlib made no progress")
-                }
-            case Z_DATA_ERROR:
-                let message = stream.msg.map { String(cString: $0) } ?? "invalid deflate data"
-                throw DatasetError.corruptCompressedData(source: source, reason: "\(message) (at compressed byte \(consumed))")
-            case Z_MEM_ERROR:
-                throw DatasetError.corruptCompressedData(source: source, reason: "zlib ran out of memory")
-            default:
-                throw DatasetError.corruptCompressedData(source: source, reason: "zlib returned status \(status)")
-            }
-            if status == Z_OK && consumedNow == 0 && producedNow == 0 {
-                throw DatasetError.truncated(
-                    source: source, reason: "the deflate stream ends after \(input.count) bytes, before its end marker")
-            }
-        } while status != Z_STREAM_END
-        guard produced == expectedSize else {
-            throw DatasetError.truncated(
-                source: source, reason: "the data inflates to \(produced) bytes, but the directory claims \(expectedSize)")
-        }
-        guard consumed == input.count else {
-            throw DatasetError.corruptCompressedData(
-                source: source, reason: "\(input.count - consumed) unexpected bytes after the end of the deflate stream")
-        }
-        output.removeLast()
-        return output
     }
 }

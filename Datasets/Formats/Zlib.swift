@@ -3,8 +3,10 @@ import SystemZlib
 /// Compression, decompression and checksums backed by the system zlib.
 ///
 /// ``decompress(_:source:sizeHint:maximumSize:)`` accepts both zlib streams (as inside PNG
-/// `IDAT` chunks) and gzip files (as `.gz` IDX files), telling them apart by their header, and
-/// turns every failure into a ``DatasetError`` instead of crashing.
+/// `IDAT` chunks) and gzip files (as `.gz` IDX files), telling them apart by their header;
+/// ``decompressRaw(_:expectedSize:source:)`` takes raw deflate of a known size (as inside ZIP
+/// archives). Both run one inflate loop, and turn every failure into a ``DatasetError`` instead
+/// of crashing.
 public enum Zlib {
     /// The container around a deflate stream.
     public enum Format: Sendable {
@@ -12,6 +14,8 @@ public enum Zlib {
         case zlib
         /// A gzip header and a CRC-32 trailer (RFC 1952), as written by the `gzip` tool.
         case gzip
+        /// Raw deflate (RFC 1951) with no header or trailer, as inside ZIP archives.
+        case raw
     }
 
     /// The largest number of bytes handed to zlib in one call, whose counters are 32-bit.
@@ -78,21 +82,80 @@ public enum Zlib {
     static func decompress(
         _ input: UnsafeRawBufferPointer, source: String, sizeHint: Int? = nil, maximumSize: Int = .max
     ) throws -> [UInt8] {
+        try inflateStream(input, source: source, kind: .headered(sizeHint: sizeHint, maximumSize: maximumSize))
+    }
+
+    /// Decompresses a raw deflate stream (no zlib or gzip wrapper, as inside ZIP archives) that
+    /// must produce exactly `expectedSize` bytes and end exactly at the end of `bytes`.
+    ///
+    /// - Parameters:
+    ///   - bytes: The deflate stream.
+    ///   - expectedSize: The exact decompressed size, such as a ZIP member's uncompressed size.
+    ///   - source: The file or description named in error messages.
+    /// - Returns: The `expectedSize` decompressed bytes.
+    /// - Throws: ``DatasetError/invalidFormat(source:reason:)`` when `expectedSize` is negative,
+    ///   cannot come from so few compressed bytes, or the stream inflates to more;
+    ///   ``DatasetError/truncated(source:reason:)`` when the stream ends early or inflates to
+    ///   less; ``DatasetError/corruptCompressedData(source:reason:)`` when it is corrupt or
+    ///   followed by other bytes.
+    public static func decompressRaw(_ bytes: [UInt8], expectedSize: Int, source: String) throws -> [UInt8] {
+        try bytes.withUnsafeBytes { try decompressRaw($0, expectedSize: expectedSize, source: source) }
+    }
+
+    /// Decompresses a raw deflate stream held in a raw buffer; see the overload that takes an array.
+    static func decompressRaw(_ input: UnsafeRawBufferPointer, expectedSize: Int, source: String) throws -> [UInt8] {
+        try inflateStream(input, source: source, kind: .raw(expectedSize: expectedSize))
+    }
+
+    /// What ``inflateStream(_:source:kind:)`` decompresses.
+    private enum StreamKind {
+        /// A zlib or gzip stream, told apart by its header; concatenated gzip members and zero
+        /// padding after the end are accepted.
+        case headered(sizeHint: Int?, maximumSize: Int)
+        /// Raw deflate that must inflate to exactly `expectedSize` bytes and end with the input.
+        case raw(expectedSize: Int)
+    }
+
+    /// The one inflate loop: feeds zlib in chunks its 32-bit counters can take, bounds the output,
+    /// and turns every zlib status into a result or a ``DatasetError``.
+    private static func inflateStream(_ input: UnsafeRawBufferPointer, source: String, kind: StreamKind) throws
+        -> [UInt8]
+    {
+        // Deflate cannot expand data by more than about 1032:1, so never allocate beyond that.
+        let (boundProduct, overflow) = input.count.multipliedReportingOverflow(by: 1032)
+        let windowBits: Int32
+        let maximumSize: Int
+        var capacity: Int
+        switch kind {
+        case let .headered(sizeHint, maximum):
+            windowBits = 15 + 32  // a zlib or a gzip header, detected; the trailer's checksum and length are verified
+            maximumSize = maximum
+            // One byte more than the maximum tells "exactly the maximum" from "more than the maximum".
+            let capacityLimit = maximum == .max ? Int.max : maximum + 1
+            let plausibleLimit = overflow ? Int.max : boundProduct + 65_536
+            capacity = min(sizeHint.map { $0 &+ 1 } ?? max(input.count * 4, 65_536), capacityLimit, plausibleLimit)
+        case let .raw(expectedSize):
+            guard expectedSize >= 0 else {
+                throw DatasetError.invalidFormat(source: source, reason: "an expected size of \(expectedSize) bytes")
+            }
+            guard overflow || expectedSize <= boundProduct + 1024 else {
+                throw DatasetError.invalidFormat(
+                    source: source,
+                    reason: "a claimed size of \(expectedSize) bytes cannot come from \(input.count) compressed bytes")
+            }
+            windowBits = -15
+            maximumSize = expectedSize
+            capacity = expectedSize + 1
+        }
+        capacity = max(capacity, 1)
         guard let inputBase = input.baseAddress?.assumingMemoryBound(to: UInt8.self), !input.isEmpty else {
             throw DatasetError.truncated(source: source, reason: "the compressed stream is empty")
         }
-        let isGzipStream = isGzip(input)
-        // Allow one byte more than the maximum so that "exactly the maximum" can be told apart
-        // from "more than the maximum".
+        let isGzipStream = windowBits > 0 && isGzip(input)
         let capacityLimit = maximumSize == .max ? Int.max : maximumSize + 1
-        // Deflate cannot expand data by more than about 1032:1, so never allocate beyond that.
-        let (boundProduct, overflow) = input.count.multipliedReportingOverflow(by: 1032)
-        let plausibleLimit = overflow ? Int.max : boundProduct + 65_536
-        var capacity = min(sizeHint.map { $0 &+ 1 } ?? max(input.count * 4, 65_536), capacityLimit, plausibleLimit)
-        capacity = max(capacity, 1)
 
         var stream = z_stream()
-        var status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        var status = inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
             throw DatasetError.corruptCompressedData(
                 source: source, reason: "zlib could not start decompressing (inflateInit2 returned \(status))")
@@ -123,8 +186,8 @@ public enum Zlib {
             stream.next_in = nil
             stream.next_out = nil
             guard produced <= maximumSize else {
-                throw DatasetError.invalidFormat(
-                    source: source, reason: "the data decompresses to more than \(maximumSize) bytes")
+                let limit = windowBits > 0 ? "\(maximumSize) bytes" : "the \(maximumSize) bytes expected"
+                throw DatasetError.invalidFormat(source: source, reason: "the data decompresses to more than \(limit)")
             }
 
             switch status {
@@ -132,13 +195,19 @@ public enum Zlib {
                 continue
             case Z_STREAM_END:
                 let remainder = UnsafeRawBufferPointer(rebasing: input[consumed...])
-                if remainder.allSatisfy({ $0 == 0 }) {
-                    output.removeLast(output.count - produced)
-                    return output
-                }
-                if isGzipStream && isGzip(remainder) {
+                if windowBits < 0 {
+                    guard produced == maximumSize else {
+                        throw DatasetError.truncated(
+                            source: source, reason: "the data inflates to \(produced) bytes, but \(maximumSize) were expected")
+                    }
+                } else if isGzipStream && isGzip(remainder) {
                     inflateReset(&stream)
                     continue
+                }
+                // Zero padding after a zlib or gzip stream is ignored; raw deflate must end with the input.
+                if windowBits < 0 ? remainder.isEmpty : remainder.allSatisfy({ $0 == 0 }) {
+                    output.removeLast(output.count - produced)
+                    return output
                 }
                 throw DatasetError.corruptCompressedData(
                     source: source,
@@ -168,18 +237,25 @@ public enum Zlib {
         }
     }
 
-    /// Compresses bytes into a zlib or gzip stream.
+    /// Compresses bytes into a zlib, gzip or raw deflate stream.
     ///
     /// - Parameters:
     ///   - bytes: The data to compress.
-    ///   - format: The container to write: ``Format/zlib`` (the default) or ``Format/gzip``.
+    ///   - format: The container to write: ``Format/zlib`` (the default), ``Format/gzip`` or
+    ///     ``Format/raw``.
     ///   - level: The compression level, from 0 (store only) to 9 (smallest); 6 by default.
     /// - Returns: The compressed stream, which ``decompress(_:source:sizeHint:maximumSize:)``
+    ///   (zlib, gzip) or ``decompressRaw(_:expectedSize:source:)`` (raw, given `bytes.count`)
     ///   restores to `bytes`.
     public static func compress(_ bytes: [UInt8], format: Format = .zlib, level: Int = 6) -> [UInt8] {
         precondition((0...9).contains(level), "Compression level must be between 0 and 9, got \(level)")
         var stream = z_stream()
-        let windowBits: Int32 = format == .gzip ? 15 + 16 : 15
+        let windowBits: Int32
+        switch format {
+        case .zlib: windowBits = 15
+        case .gzip: windowBits = 15 + 16
+        case .raw: windowBits = -15
+        }
         var status = deflateInit2_(
             &stream, Int32(level), Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
             ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))

@@ -12,18 +12,6 @@ private func fetched(_ relativePath: String) -> Bool {
 
 @Suite("Embedded digits")
 struct EmbeddedDigitsTests {
-    @Test("SHA-256 matches the standard test vectors")
-    func sha256() {
-        #expect(SHA256.hexDigest([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(
-            SHA256.hexDigest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(
-            SHA256.hexDigest([UInt8](repeating: UInt8(ascii: "a"), count: 1_000))
-                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
-    }
-
     @Test("optdigits: 1,797 images 8×8, the class counts scikit-learn reports, pixels scaled to 0–255")
     func optdigits() throws {
         let digits = try EmbeddedDigits.optdigits()
@@ -54,15 +42,50 @@ struct EmbeddedDigitsTests {
         #expect((0...6).map(MultipleFeatures.scaledPixel) == [0, 43, 85, 128, 170, 213, 255])
     }
 
-    @Test("every embedded file's content matches its recorded checksum")
-    func checksums() throws {
-        for file in EmbeddedDigits.files {
-            _ = try EmbeddedDigits.verifiedContent(of: file)
+    @Test("every embedded file is gzip and decompresses; a missing one names the script that writes it")
+    func embeddedFiles() throws {
+        for name in EmbeddedDigits.files {
+            #expect(try !EmbeddedDigits.content(of: name).isEmpty, "\(name)")
         }
-        let wrong = EmbeddedDigits.File(name: EmbeddedDigits.optdigitsLabels.name, contentSHA256: String(repeating: "0", count: 64))
-        expectDatasetError("checksumMismatch", containing: ["SHA-256"]) { try EmbeddedDigits.verifiedContent(of: wrong) }
-        let missing = EmbeddedDigits.File(name: "no-such-file.gz", contentSHA256: "")
-        expectDatasetError("missingFile", containing: ["make_embedded_data.py"]) { try EmbeddedDigits.verifiedContent(of: missing) }
+        expectDatasetError("missingFile", containing: ["make_embedded_data.py"]) { try EmbeddedDigits.content(of: "no-such-file.gz") }
+    }
+
+    @Test("a corrupted or cut embedded file throws: gzip's CRC-32 and length, checked by zlib, stand in for a checksum of ours")
+    func corruptedFiles() throws {
+        let stored = try EmbeddedDigits.storedBytes(of: EmbeddedDigits.optdigitsImages).bytes
+        let content = try EmbeddedDigits.decompressedContent(stored, source: "optdigits.gz")
+        // A flipped byte anywhere in the deflate payload (after the 10-byte header, before the
+        // 8-byte trailer) is caught, by inflate itself or by the CRC-32.
+        for position in stride(from: 10, to: stored.count - 8, by: 1_009) {
+            var flipped = stored
+            flipped[position] ^= 0x20
+            expectDatasetError("corruptCompressedData", containing: ["optdigits.gz"]) {
+                try EmbeddedDigits.decompressedContent(flipped, source: "optdigits.gz")
+            }
+        }
+        // In a stored (level 0) gzip file a flipped payload byte still inflates, so only the
+        // CRC-32 can catch it; a wrong length field is caught by the length check.
+        let plain = Zlib.compress(content, format: .gzip, level: 0)
+        #expect(try EmbeddedDigits.decompressedContent(plain, source: "plain.gz") == content)
+        var flippedPixel = plain
+        flippedPixel[plain.count / 2] ^= 0x01
+        expectDatasetError("corruptCompressedData", containing: ["plain.gz", "incorrect data check"]) {
+            try EmbeddedDigits.decompressedContent(flippedPixel, source: "plain.gz")
+        }
+        var wrongLength = plain
+        wrongLength[plain.count - 4] ^= 0x01
+        expectDatasetError("corruptCompressedData", containing: ["plain.gz", "incorrect length check"]) {
+            try EmbeddedDigits.decompressedContent(wrongLength, source: "plain.gz")
+        }
+        // Cut anywhere, inside the trailer included.
+        for length in [0, 1, 2, 10, 11, stored.count / 2, stored.count - 8, stored.count - 4, stored.count - 1] {
+            expectDatasetError("truncated", containing: ["optdigits.gz"]) {
+                try EmbeddedDigits.decompressedContent(Array(stored.prefix(length)), source: "optdigits.gz")
+            }
+        }
+        expectDatasetError("wrongMagic", containing: ["raw.idx", "gzip"]) {
+            try EmbeddedDigits.decompressedContent(content, source: "raw.idx")
+        }
     }
 
     @Test("both sets at a common size, and combined")

@@ -235,21 +235,21 @@ struct NPZTests {
         corrupt[zip.dataOffset] = 0xFF  // an invalid block type
         expectDatasetError("corruptCompressedData", containing: ["member 'a.npy'"]) { try NPZReader.read(corrupt) }
         expectDatasetError("invalidFormat", containing: ["cannot come from"]) {
-            try ZipReader.inflateRaw(UnsafeRawBufferPointer(start: nil, count: 0), expectedSize: 1 << 40, source: "claim")
+            try Zlib.decompressRaw(UnsafeRawBufferPointer(start: nil, count: 0), expectedSize: 1 << 40, source: "claim")
         }
         let shortStream = Array(deflated[zip.dataOffset..<(zip.dataOffset + zip.compressedSize - 3)])
         expectDatasetError("truncated", containing: ["before its end marker"]) {
-            try shortStream.withUnsafeBytes { try ZipReader.inflateRaw($0, expectedSize: zip.uncompressedSize, source: "cut") }
+            try shortStream.withUnsafeBytes { try Zlib.decompressRaw($0, expectedSize: zip.uncompressedSize, source: "cut") }
         }
         let stream = Array(deflated[zip.dataOffset..<(zip.dataOffset + zip.compressedSize)])
         expectDatasetError("invalidFormat", containing: ["more than the 10 bytes"]) {
-            try stream.withUnsafeBytes { try ZipReader.inflateRaw($0, expectedSize: 10, source: "short") }
+            try stream.withUnsafeBytes { try Zlib.decompressRaw($0, expectedSize: 10, source: "short") }
         }
         expectDatasetError("truncated", containing: ["inflates to \(zip.uncompressedSize) bytes"]) {
-            try stream.withUnsafeBytes { try ZipReader.inflateRaw($0, expectedSize: zip.uncompressedSize + 5, source: "long") }
+            try stream.withUnsafeBytes { try Zlib.decompressRaw($0, expectedSize: zip.uncompressedSize + 5, source: "long") }
         }
         expectDatasetError("corruptCompressedData", containing: ["2 unexpected bytes"]) {
-            try (stream + [0, 0]).withUnsafeBytes { try ZipReader.inflateRaw($0, expectedSize: zip.uncompressedSize, source: "tail") }
+            try (stream + [0, 0]).withUnsafeBytes { try Zlib.decompressRaw($0, expectedSize: zip.uncompressedSize, source: "tail") }
         }
     }
 

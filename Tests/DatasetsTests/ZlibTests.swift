@@ -28,6 +28,63 @@ struct ZlibTests {
         }
     }
 
+    @Test("Raw deflate of an exact size: round trip, hand-built stored blocks, and a known stream", arguments: [0, 1, 1_000, 300_000])
+    func rawRoundTrip(size: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(size) + 100)
+        let data = generator.bytes(count: size / 2) + (0..<(size - size / 2)).map { UInt8($0 % 5) }
+        for level in [0, 6, 9] {
+            let compressed = Zlib.compress(data, format: .raw, level: level)
+            #expect(try Zlib.decompressRaw(compressed, expectedSize: data.count, source: "raw") == data)
+        }
+        // Stored blocks written by hand from RFC 1951 §3.2.4 (BFINAL, BTYPE 00, LEN, NLEN, the bytes),
+        // split into blocks of at most 65,535 bytes: no zlib compressor involved.
+        var stored: [UInt8] = []
+        var offset = 0
+        repeat {
+            let length = min(data.count - offset, 65_535)
+            let isFinal = offset + length == data.count
+            stored += [isFinal ? 1 : 0, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
+            stored += data[offset..<(offset + length)]
+            offset += length
+        } while offset < data.count
+        #expect(try Zlib.decompressRaw(stored, expectedSize: data.count, source: "stored") == data)
+        // Python's zlib.compress(b"a") is 78 9C 4B 04 00 00 62 00 62: a 2-byte header, the raw
+        // stream 4B 04 00 (one fixed-Huffman block) and the Adler-32.
+        #expect(try Zlib.decompressRaw([0x4B, 0x04, 0x00], expectedSize: 1, source: "a") == Array("a".utf8))
+    }
+
+    @Test("Raw deflate: a cut stream, a wrong size, trailing bytes and a wrapped stream are clear errors")
+    func rawErrors() {
+        let data = Array(repeating: UInt8(7), count: 64) + Array("tail of the data".utf8)
+        let compressed = Zlib.compress(data, format: .raw)
+        for length in 0..<compressed.count {
+            let error = expectDatasetError("truncated", containing: ["cut.raw"]) {
+                try Zlib.decompressRaw(Array(compressed.prefix(length)), expectedSize: data.count, source: "cut.raw")
+            }
+            if error == nil { break }
+        }
+        expectDatasetError("invalidFormat", containing: ["small.raw", "more than the 10 bytes expected"]) {
+            try Zlib.decompressRaw(compressed, expectedSize: 10, source: "small.raw")
+        }
+        expectDatasetError("truncated", containing: ["large.raw", "inflates to \(data.count) bytes, but \(data.count + 1) were expected"]) {
+            try Zlib.decompressRaw(compressed, expectedSize: data.count + 1, source: "large.raw")
+        }
+        // Unlike zlib and gzip streams, raw deflate must end with the input: not even zeros follow.
+        expectDatasetError("corruptCompressedData", containing: ["padded.raw", "1 unexpected bytes"]) {
+            try Zlib.decompressRaw(compressed + [0], expectedSize: data.count, source: "padded.raw")
+        }
+        expectDatasetError("invalidFormat", containing: ["cannot come from 3 compressed bytes"]) {
+            try Zlib.decompressRaw([0x4B, 0x04, 0x00], expectedSize: 1 << 20, source: "claim")
+        }
+        expectDatasetError("invalidFormat", containing: ["an expected size of -1 bytes"]) {
+            try Zlib.decompressRaw(compressed, expectedSize: -1, source: "negative")
+        }
+        // A gzip file is not raw deflate: its header is not taken for one.
+        expectDatasetError("corruptCompressedData", containing: ["wrapped.gz"]) {
+            try Zlib.decompressRaw(Zlib.compress(data, format: .gzip), expectedSize: data.count, source: "wrapped.gz")
+        }
+    }
+
     @Test("Concatenated gzip members decompress to the concatenation")
     func concatenatedMembers() throws {
         let first = Array("first member, ".utf8)

@@ -33,7 +33,20 @@ typedef enum {
     HASHING_JPEG_TOO_LARGE = 3,
     /// Memory for the decoded image (or libjpeg's own working memory) could not be allocated.
     HASHING_JPEG_NO_MEMORY = 4,
+    /// The data ends early: it is empty, libjpeg warned of a premature end while warnings are
+    /// errors, or a fatal error followed that warning; `message` holds libjpeg's message.
+    HASHING_JPEG_TRUNCATED = 5,
 } hashing_jpeg_status;
+
+/// The channels to decode into.
+typedef enum {
+    /// Three channels, red, green and blue.
+    HASHING_JPEG_OUTPUT_RGB = 0,
+    /// One channel of luminance.
+    HASHING_JPEG_OUTPUT_GRAY = 1,
+    /// One channel for a one-component (grayscale) file, three for the others.
+    HASHING_JPEG_OUTPUT_AS_STORED = 2,
+} hashing_jpeg_output;
 
 /// A decoded image, or the reason there is none. Release it with hashing_jpeg_free.
 typedef struct {
@@ -56,8 +69,8 @@ typedef struct {
 /// Decodes a complete JPEG file held in memory into 8-bit samples.
 ///
 /// - data, size: the file. NULL or empty data is reported as an error, not a crash.
-/// - want_gray: nonzero for one grayscale channel, zero for RGB. CMYK and YCCK files always
-///   decode to four CMYK channels, which the caller converts (see `saw_Adobe_marker`).
+/// - output: the channels wanted. CMYK and YCCK files always decode to four CMYK channels,
+///   which the caller converts (see `saw_Adobe_marker`).
 /// - warnings_are_errors: nonzero to stop at libjpeg's first warning with HASHING_JPEG_WARNING
 ///   rather than return a best-effort image.
 /// - max_pixels: the largest `width * height` accepted; larger images return
@@ -66,8 +79,8 @@ typedef struct {
 ///   hashing_jpeg_free whatever the status (doing so is harmless after a failure).
 ///
 /// Thread-safe: every call has its own decompressor and error manager.
-hashing_jpeg_status hashing_jpeg_decode(const unsigned char *data, size_t size, int want_gray, int warnings_are_errors,
-                                        size_t max_pixels, hashing_jpeg_image *image);
+hashing_jpeg_status hashing_jpeg_decode(const unsigned char *data, size_t size, hashing_jpeg_output output,
+                                        int warnings_are_errors, size_t max_pixels, hashing_jpeg_image *image);
 
 /// Frees the pixels of an image filled by hashing_jpeg_decode and resets it; NULL is allowed.
 void hashing_jpeg_free(hashing_jpeg_image *image);
