@@ -66,7 +66,8 @@ let package = Package(
         // MARK: - Methods (one target per paper) and the catalog that lists them
         .target(name: "SSDH", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/SSDH", exclude: ["README.md"]),
         .target(
-            name: "ClasswiseHashing", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/ClasswiseHashing", exclude: ["README.md"]),
+            name: "ClasswiseHashing", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/ClasswiseHashing",
+            exclude: ["README.md"]),
         .target(name: "MethodCatalog", dependencies: ["HashingCore", "Backbones", "SSDH", "ClasswiseHashing"], path: "Methods/MethodCatalog"),
 
         // MARK: - Data

@@ -142,7 +142,9 @@ public struct TrainerConfiguration: Codable, Equatable {
     public func resolvedStages(method: [TrainingStage]) -> [TrainingStage] {
         if !stages.isEmpty { return stages }
         if !method.isEmpty { return method }
-        return [TrainingStage(name: "train", epochs: epochs, schedule: MilestoneSchedule(milestones: learningRateMilestones, gamma: learningRateGamma))]
+        return [
+            TrainingStage(name: "train", epochs: epochs, schedule: MilestoneSchedule(milestones: learningRateMilestones, gamma: learningRateGamma))
+        ]
     }
 }
 

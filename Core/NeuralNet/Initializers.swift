@@ -1,4 +1,5 @@
 import TensorCore
+
 /// How a weight tensor is initialised. Fan-in and fan-out follow PyTorch: for a weight of shape
 /// `[out, in, k…]`, `fanIn = in · Πk` and `fanOut = out · Πk`.
 public enum Initializer {

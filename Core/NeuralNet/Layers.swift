@@ -1,4 +1,5 @@
 import TensorCore
+
 /// A fully connected layer: `y = x · Wᵀ + b` (PyTorch layout: `weight [out, in]`).
 ///
 /// **Shape**: input `[N, inputFeatures]` → output `[N, outputFeatures]`.

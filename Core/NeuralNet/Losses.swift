@@ -1,4 +1,5 @@
 import TensorCore
+
 /// Softmax cross-entropy between `logits` and integer class labels.
 ///
 /// `ℓᵢ = −log softmax(logitsᵢ)[labelᵢ]`; the result is `Σᵢ wᵢ·ℓᵢ / |{i : labelᵢ ≠ ignoreIndex}|`

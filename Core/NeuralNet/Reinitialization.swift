@@ -1,4 +1,5 @@
 import TensorCore
+
 /// A layer that can draw its parameters afresh from the initialisers it was created with (as
 /// PyTorch's `reset_parameters()`), for training stages that re-initialise part of a network.
 public protocol ParameterResetting: Module {

@@ -64,7 +64,8 @@ public final class Experiment {
             let dataset = try entry.load(dataDirectory: dataDirectory, seed: specification.seed)
             let split: Split
             if let testRange = entry.officialTestRange {
-                split = try Split.official(dataset, testRange: testRange, validationPerClass: specification.validationPerClass, seed: specification.seed)
+                split = try Split.official(
+                    dataset, testRange: testRange, validationPerClass: specification.validationPerClass, seed: specification.seed)
             } else {
                 let counts = PerClassProtocol(
                     queryPerClass: specification.queryPerClass, trainingPerClass: specification.trainingPerClass,
@@ -85,7 +86,8 @@ public final class Experiment {
             domainCount: isPair && registration.adaptsToTarget ? 2 : 1, seed: specification.seed)
         method = try registration.make(configuration: Data(specification.methodConfiguration.utf8), context: context)
         precondition(
-            method.adaptsToTarget == registration.adaptsToTarget, "\(specification.method): the registration and the method disagree on adaptsToTarget")
+            method.adaptsToTarget == registration.adaptsToTarget,
+            "\(specification.method): the registration and the method disagree on adaptsToTarget")
     }
 
     /// Re-creates the experiment of an existing run directory from its `run.json`.
@@ -101,7 +103,8 @@ public final class Experiment {
     public var dataSummary: String {
         guard let target else { return "\(dataset.name): \(split.summary)" }
         let role = trainsOnTarget ? "adapts to the unlabelled target" : "trains on the source only (the source-only baseline)"
-        return "source \(source.dataset.name) [\(source.split.summary)]; target \(target.dataset.name) [\(target.split.summary)]; \(specification.method) \(role)"
+        return
+            "source \(source.dataset.name) [\(source.split.summary)]; target \(target.dataset.name) [\(target.split.summary)]; \(specification.method) \(role)"
     }
 
     /// Whether the run has a target domain whose training images the method trains on.

@@ -114,16 +114,23 @@ extension Experiment {
         let database = try encode(.database, domain: queryDomain)
         if let target {
             databases.append(
-                ("target-to-target", "target \(target.dataset.name) database", database.reordered(databaseOrder(count: database.codes.count, salt: 1)),
-                    "database"))
+                (
+                    "target-to-target", "target \(target.dataset.name) database",
+                    database.reordered(databaseOrder(count: database.codes.count, salt: 1)),
+                    "database"
+                ))
             let sourceDatabase = try encode(.train, domain: .source)
             databases.append(
-                ("target-to-source", "labelled source \(source.dataset.name) training images",
-                    sourceDatabase.reordered(databaseOrder(count: sourceDatabase.codes.count, salt: 2)), "source_database"))
+                (
+                    "target-to-source", "labelled source \(source.dataset.name) training images",
+                    sourceDatabase.reordered(databaseOrder(count: sourceDatabase.codes.count, salt: 2)), "source_database"
+                ))
         } else {
             databases.append(
-                ("query-to-database", "\(source.dataset.name) database", database.reordered(databaseOrder(count: database.codes.count, salt: 1)),
-                    "database"))
+                (
+                    "query-to-database", "\(source.dataset.name) database", database.reordered(databaseOrder(count: database.codes.count, salt: 1)),
+                    "database"
+                ))
         }
         let queryName = target.map { "target \($0.dataset.name) queries" } ?? "\(source.dataset.name) queries"
         var retrieval: [RunReport.Retrieval] = []
@@ -132,7 +139,9 @@ extension Experiment {
                 queries: queries.codes, queryLabels: RelevanceLabels(classes: queries.labels),
                 database: entry.set.codes, databaseLabels: RelevanceLabels(classes: entry.set.labels))
             retrieval.append(
-                .init(name: entry.name, queries: queryName, database: entry.description, report: try evaluator.evaluate(options: specification.evaluation)))
+                .init(
+                    name: entry.name, queries: queryName, database: entry.description,
+                    report: try evaluator.evaluate(options: specification.evaluation)))
         }
         var classification: [RunReport.Classification] = []
         if let predictions {

@@ -90,6 +90,7 @@ struct Datasets: ParsableCommand {
             try Hashing.reportingErrors {
                 let scripts: [String]
                 if let entry = try? DataCatalog.entry(named: name) {
+                    if let manual = entry.manualDownload { throw WorkflowError.invalid("\(name) cannot be fetched here: \(manual)") }
                     scripts = entry.fetchScripts
                 } else {
                     scripts = try DataCatalog.domainPairEntry(named: name).fetchScripts

@@ -89,7 +89,9 @@ struct Train: ParsableCommand {
             if let threads { Engine.threadCount = threads }
             let specification = try options.specification(output: output, progress: progress)
             let experiment = try Experiment(specification, dataDirectory: data.url)
-            print("\(specification.method) · \(specification.backbone) · \(specification.bits) bits · \(specification.dataset); \(Engine.threadCount) threads")
+            print(
+                "\(specification.method) · \(specification.backbone) · \(specification.bits) bits · \(specification.dataset); \(Engine.threadCount) threads"
+            )
             print("  \(experiment.dataSummary)")
             let summary = try experiment.train(resume: resume)
             print(

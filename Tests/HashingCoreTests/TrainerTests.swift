@@ -114,14 +114,22 @@ struct TrainerTests {
         let directory = temporaryRunDirectory()
         var configuration = quietConfiguration(epochs: 2, directory: directory)
         configuration.stages = [TrainingStage(name: "a", epochs: 2, optimizers: ["discriminator"])]
-        #expect(throws: TrainingError.self) { try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration) }
+        #expect(throws: TrainingError.self) {
+            try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration)
+        }
         configuration.stages = [TrainingStage(name: "a", epochs: 2, reinitialize: ["generator"])]
-        #expect(throws: TrainingError.self) { try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration) }
+        #expect(throws: TrainingError.self) {
+            try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration)
+        }
         configuration.stages = [TrainingStage(name: "a", epochs: 3)]
-        #expect(throws: TrainingError.self) { try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration) }
+        #expect(throws: TrainingError.self) {
+            try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration)
+        }
         configuration.stages = []
         configuration.optimizerSchedules = ["centers": MilestoneSchedule(milestones: [1])]
-        #expect(throws: TrainingError.self) { try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration) }
+        #expect(throws: TrainingError.self) {
+            try Trainer(method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil, configuration: configuration)
+        }
     }
 
     @Test func stagesDecodeWithDefaultsAndOldRunFilesStillLoad() throws {
@@ -143,7 +151,10 @@ struct OptimizationTests {
             throws: TrainingError.nonFiniteLoss(term: "bad", value: .infinity, network: "head", epoch: 2, step: 6)
         ) {
             try method.optimize(method.optimizers[1], progress: progress) {
-                [LossTerm("fine", method.model.head.weight.value.sum() * 0), LossTerm("bad", Tensor(Float.infinity) + method.model.head.bias!.value.sum())]
+                [
+                    LossTerm("fine", method.model.head.weight.value.sum() * 0),
+                    LossTerm("bad", Tensor(Float.infinity) + method.model.head.bias!.value.sum()),
+                ]
             }
         }
         #expect(sameState(method.model.stateDictionary(), before))

@@ -12,7 +12,9 @@ struct ReinitializationTests {
         init(generator: inout SeededGenerator) {
             first = Linear(inputFeatures: 8, outputFeatures: 5, generator: &generator)
             norm = BatchNorm1d(5)
-            second = Conv2d(inputChannels: 1, outputChannels: 2, kernelSize: 3, weightInitializer: .normal(mean: 0, standardDeviation: 0.01), generator: &generator)
+            second = Conv2d(
+                inputChannels: 1, outputChannels: 2, kernelSize: 3, weightInitializer: .normal(mean: 0, standardDeviation: 0.01),
+                generator: &generator)
         }
     }
 
