@@ -5,6 +5,20 @@ import PackageDescription
 
 let languageModes: [SwiftLanguageMode] = [.v5]
 
+/// The built-in methods: one target per paper in Methods/<Name>, tested in Tests/<Name>Tests,
+/// registered in Methods/MethodCatalog/MethodCatalog.swift. A new method is a name here and a
+/// line there.
+let methods = ["SSDH", "ClasswiseHashing"]
+
+let methodTargets: [Target] = methods.flatMap { name -> [Target] in
+    [
+        .target(
+            name: name, dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/\(name)",
+            exclude: ["README.md"]),
+        .testTarget(name: "\(name)Tests", dependencies: [.target(name: name), "MethodCatalog", "TestSupport"], path: "Tests/\(name)Tests"),
+    ]
+}
+
 let package = Package(
     name: "Hashing",
     platforms: [.macOS(.v13)],
@@ -14,8 +28,6 @@ let package = Package(
         .library(name: "Optimizers", targets: ["Optimizers"]),
         .library(name: "HashingCore", targets: ["HashingCore"]),
         .library(name: "Backbones", targets: ["Backbones"]),
-        .library(name: "SSDH", targets: ["SSDH"]),
-        .library(name: "ClasswiseHashing", targets: ["ClasswiseHashing"]),
         .library(name: "MethodCatalog", targets: ["MethodCatalog"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
@@ -24,7 +36,7 @@ let package = Package(
         .executable(name: "bench-train", targets: ["BenchTrain"]),
         .executable(name: "bench-search", targets: ["BenchSearch"]),
         .executable(name: "bench-eval", targets: ["BenchEval"]),
-    ],
+    ] + methods.map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
@@ -64,11 +76,9 @@ let package = Package(
         .target(name: "Backbones", dependencies: ["TensorCore", "NeuralNet", "HashingCore"], path: "Backbones"),
 
         // MARK: - Methods (one target per paper) and the catalog that lists them
-        .target(name: "SSDH", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/SSDH", exclude: ["README.md"]),
         .target(
-            name: "ClasswiseHashing", dependencies: ["TensorCore", "NeuralNet", "Optimizers", "HashingCore"], path: "Methods/ClasswiseHashing",
-            exclude: ["README.md"]),
-        .target(name: "MethodCatalog", dependencies: ["HashingCore", "Backbones", "SSDH", "ClasswiseHashing"], path: "Methods/MethodCatalog"),
+            name: "MethodCatalog", dependencies: ["HashingCore", "Backbones"] + methods.map { .target(name: $0) }, path: "Methods/MethodCatalog"
+        ),
 
         // MARK: - Data
         .target(
@@ -126,11 +136,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], path: "Tests/DatasetsTests"),
         .testTarget(name: "HashingCoreTests", dependencies: ["HashingCore", "TestSupport"], path: "Tests/HashingCoreTests"),
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "TestSupport"], path: "Tests/BackbonesTests"),
-        .testTarget(
-            name: "ClasswiseHashingTests", dependencies: ["ClasswiseHashing", "MethodCatalog", "TestSupport"], path: "Tests/ClasswiseHashingTests"),
-        .testTarget(name: "SSDHTests", dependencies: ["SSDH", "MethodCatalog", "TestSupport"], path: "Tests/SSDHTests"),
         .testTarget(name: "HashingWorkflowsTests", dependencies: ["HashingWorkflows", "TestSupport"], path: "Tests/HashingWorkflowsTests"),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], path: "Tests/EvaluationTests"),
-    ],
+    ] + methodTargets,
     swiftLanguageModes: languageModes
 )

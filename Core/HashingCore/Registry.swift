@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Optimizers
 import TensorCore
 
 /// A method's configuration: `Codable` with a default for every field, and a check of its
@@ -201,5 +202,29 @@ enum ConfigurationCoding {
         } catch {
             throw RegistryError.invalidConfiguration(method: method, reason: "\(error)")
         }
+    }
+}
+
+/// A configuration of a method trained by SGD with momentum and L2 weight decay: the settings the
+/// supervised methods share, checked and turned into optimizers in one place.
+public protocol SGDConfiguration: MethodConfiguration {
+    var learningRate: Float { get }
+    var momentum: Float { get }
+    var weightDecay: Float { get }
+}
+
+extension SGDConfiguration {
+    /// Checks `learningRate` in (0, 10), `momentum` in [0, 1) and `weightDecay` ≥ 0.
+    public func validateSGD(method: String) throws {
+        try require(method: method, learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10), got \(learningRate)")
+        try require(method: method, momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got \(momentum)")
+        try require(method: method, weightDecay >= 0, "weightDecay must be ≥ 0, got \(weightDecay)")
+    }
+
+    /// A named SGD optimizer over `parameters` with these settings (at `learningRate` unless another
+    /// rate is given, such as IDCWH's center rate).
+    public func sgd(_ name: String, _ parameters: [Parameter], learningRate rate: Float? = nil) -> MethodOptimizer {
+        MethodOptimizer(
+            name: name, optimizer: SGD(parameters, learningRate: rate ?? learningRate, momentum: momentum, weightDecay: weightDecay))
     }
 }

@@ -4,7 +4,7 @@ import Optimizers
 import TensorCore
 
 /// The configuration of ``DCWHMethod``; see the target's README for the defaults' sources.
-public struct DCWHConfiguration: MethodConfiguration, Equatable {
+public struct DCWHConfiguration: SGDConfiguration, Equatable {
     /// `1/σ²` of the normalised Gaussian (the reference code effectively uses 1).
     public var inverseVariance: Float = 1
     /// Recompute the class centers as class means of the outputs every this many epochs
@@ -28,10 +28,7 @@ public struct DCWHConfiguration: MethodConfiguration, Equatable {
         try require(method: "dcwh", centerUpdateInterval >= 1, "centerUpdateInterval must be at least 1")
         try require(method: "dcwh", boundedOutputWeight >= 0 && quantizationWeight >= 0, "term weights must be ≥ 0")
         try require(method: "dcwh", outputBound > 0, "outputBound must be positive")
-        try require(
-            method: "dcwh",
-            learningRate > 0 && momentum >= 0 && momentum < 1 && weightDecay >= 0,
-            "learning rate must be positive, momentum in [0, 1), weight decay ≥ 0")
+        try validateSGD(method: "dcwh")
     }
 }
 
@@ -91,13 +88,7 @@ public final class DCWHMethod: HashingNetworkMethod {
         self.configuration = configuration
         model = try makeClasswiseNetwork(
             method: "dcwh", context: context, learnableCenters: false, inverseVariance: configuration.inverseVariance)
-        optimizers = [
-            MethodOptimizer(
-                name: "network",
-                optimizer: SGD(
-                    model.trainableParameters(), learningRate: configuration.learningRate, momentum: configuration.momentum,
-                    weightDecay: configuration.weightDecay))
-        ]
+        optimizers = [configuration.sgd("network", model.trainableParameters())]
     }
 
     /// Recomputes the centers after every `centerUpdateInterval` epochs (as the reference does,

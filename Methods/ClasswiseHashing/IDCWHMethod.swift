@@ -4,7 +4,7 @@ import Optimizers
 import TensorCore
 
 /// The configuration of ``IDCWHMethod``.
-public struct IDCWHConfiguration: MethodConfiguration, Equatable {
+public struct IDCWHConfiguration: SGDConfiguration, Equatable {
     /// `1/σ²` of the class-wise loss.
     public var inverseVariance: Float = 1
     /// γ: weight of the center-similarity loss.
@@ -27,8 +27,8 @@ public struct IDCWHConfiguration: MethodConfiguration, Equatable {
         try require(method: "idcwh", inverseVariance > 0, "inverseVariance must be positive")
         try require(method: "idcwh", gamma >= 0 && beta >= 0 && boundedOutputWeight >= 0, "gamma, beta and boundedOutputWeight must be ≥ 0")
         try require(method: "idcwh", outputBound > 0, "outputBound must be positive")
-        try require(method: "idcwh", learningRate > 0 && centerLearningRate > 0, "learning rates must be positive")
-        try require(method: "idcwh", momentum >= 0 && momentum < 1 && weightDecay >= 0, "momentum must be in [0, 1) and weight decay ≥ 0")
+        try validateSGD(method: "idcwh")
+        try require(method: "idcwh", centerLearningRate > 0 && centerLearningRate < 10, "centerLearningRate must be in (0, 10)")
     }
 }
 
@@ -51,15 +51,8 @@ public final class IDCWHMethod: HashingNetworkMethod {
         model = network
         let features = network.trainableParameters().filter { $0 !== network.centers }
         optimizers = [
-            MethodOptimizer(
-                name: "network",
-                optimizer: SGD(
-                    features, learningRate: configuration.learningRate, momentum: configuration.momentum, weightDecay: configuration.weightDecay)),
-            MethodOptimizer(
-                name: "centers",
-                optimizer: SGD(
-                    [network.centers], learningRate: configuration.centerLearningRate, momentum: configuration.momentum,
-                    weightDecay: configuration.weightDecay)),
+            configuration.sgd("network", features),
+            configuration.sgd("centers", [network.centers], learningRate: configuration.centerLearningRate),
         ]
     }
 

@@ -4,7 +4,7 @@ import Optimizers
 import TensorCore
 
 /// The configuration of ``SSDHMethod``; every field has a default (see the method's README).
-public struct SSDHConfiguration: MethodConfiguration, Equatable {
+public struct SSDHConfiguration: SGDConfiguration, Equatable {
     /// Weight α of the classification term E1.
     public var alpha: Float = 1
     /// Weight β of the binarisation term E2 (subtracted: E2 is maximised).
@@ -33,9 +33,7 @@ public struct SSDHConfiguration: MethodConfiguration, Equatable {
         try require(method: "ssdh", alpha > 0, "alpha must be positive: without the classification term nothing is learned")
         try require(method: "ssdh", hingeExponent >= 1, "hingeExponent must be ≥ 1")
         try require(method: "ssdh", codeTermRampEpochs >= 0, "codeTermRampEpochs must be ≥ 0")
-        try require(method: "ssdh", learningRate > 0 && learningRate < 10, "learningRate must be in (0, 10)")
-        try require(method: "ssdh", momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
-        try require(method: "ssdh", weightDecay >= 0, "weightDecay must be ≥ 0")
+        try validateSGD(method: "ssdh")
         try require(method: "ssdh", latentInitStandardDeviation > 0, "latentInitStandardDeviation must be positive")
     }
 }
@@ -81,13 +79,7 @@ public final class SSDHMethod: HashingNetworkMethod {
         model = SSDHNetwork(
             backbone: backbone, bitCount: context.bitCount, classCount: context.classCount,
             latentStandardDeviation: configuration.latentInitStandardDeviation, generator: &generator)
-        optimizers = [
-            MethodOptimizer(
-                name: "network",
-                optimizer: SGD(
-                    model.trainableParameters(), learningRate: configuration.learningRate, momentum: configuration.momentum,
-                    weightDecay: configuration.weightDecay))
-        ]
+        optimizers = [configuration.sgd("network", model.trainableParameters())]
     }
 
     /// The loss terms at a point of training (the code terms ramp in).
