@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Datasets
@@ -126,7 +127,7 @@ struct CIFARTests {
         let ten = try DataFile.read(FormatFixtures.url(Self.fixture.cifar10.file))
         let hundred = try DataFile.read(FormatFixtures.url(Self.fixture.cifar100.file))
         var generator = SeededGenerator(seed: 400)
-        var inputs = FormatFixtures.randomInputs(seed: 401, count: 300, prefixes: [[], [0x80, 0x02], [0x1F, 0x8B]])
+        var inputs = FuzzInputs.randomInputs(seed: 401, count: 300, prefixes: [[], [0x80, 0x02], [0x1F, 0x8B]], maximumLength: 200)
         // Whole records of random bytes with mostly valid labels.
         inputs += (0..<300).map { _ -> [UInt8] in
             let records = Int.random(in: 0...3, using: &generator)
@@ -134,7 +135,7 @@ struct CIFARTests {
             for record in 0..<records { bytes[record * CIFAR100.recordByteCount] %= 24 }
             return bytes
         }
-        inputs += FormatFixtures.mutations(of: ten, seed: 402, count: 300) + FormatFixtures.mutations(of: hundred, seed: 403, count: 300)
+        inputs += FuzzInputs.mutations(of: ten, seed: 402, count: 300) + FuzzInputs.mutations(of: hundred, seed: 403, count: 300)
         for input in inputs {
             FormatFixtures.feed([input], counts: &counts) { _ = try CIFAR10.readBatch($0) }
             FormatFixtures.feed([input], counts: &counts) { _ = try CIFAR100.readBatch($0, labels: .coarse) }

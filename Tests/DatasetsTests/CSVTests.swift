@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Datasets
@@ -161,13 +162,13 @@ struct CSVTests {
         }
         FormatFixtures.feed(texts, counts: &counts, reader: read)
         FormatFixtures.feed(
-            FormatFixtures.randomInputs(seed: 501, count: 300, prefixes: [[], [0x1F, 0x8B, 0x08, 0]]), counts: &counts, reader: read)
-        FormatFixtures.feed(FormatFixtures.mutations(of: plain, seed: 502, count: 300), counts: &counts, reader: read)
-        FormatFixtures.feed(FormatFixtures.mutations(of: gzipped, seed: 503, count: 300), counts: &counts, reader: read)
+            FuzzInputs.randomInputs(seed: 501, count: 300, prefixes: [[], [0x1F, 0x8B, 0x08, 0]], maximumLength: 200), counts: &counts, reader: read)
+        FormatFixtures.feed(FuzzInputs.mutations(of: plain, seed: 502, count: 300), counts: &counts, reader: read)
+        FormatFixtures.feed(FuzzInputs.mutations(of: gzipped, seed: 503, count: 300), counts: &counts, reader: read)
         let text = Array(try DataFile.read(FormatFixtures.url("csv-optdigits-like.csv.gz")))
         let inflated = try Zlib.decompress(text, source: "optdigits")
         FormatFixtures.feed(
-            FormatFixtures.mutations(of: inflated, seed: 504, count: 300).map { Zlib.compress($0, format: .gzip) }, counts: &counts,
+            FuzzInputs.mutations(of: inflated, seed: 504, count: 300).map { Zlib.compress($0, format: .gzip) }, counts: &counts,
             reader: read)
         #expect(counts.failed > 0 && counts.succeeded > 0, "\(counts)")
     }

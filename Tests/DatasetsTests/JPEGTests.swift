@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Datasets
@@ -285,16 +286,16 @@ struct JPEGTests {
         switch part {
         case 0:
             let prefixes: [[UInt8]] = [[], [0xFF, 0xD8], [0xFF, 0xD8, 0xFF], [0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00]]
-            FormatFixtures.feed(FormatFixtures.randomInputs(seed: 600, count: 600, prefixes: prefixes), counts: &counts) {
+            FormatFixtures.feed(FuzzInputs.randomInputs(seed: 600, count: 600, prefixes: prefixes, maximumLength: 200), counts: &counts) {
                 _ = try JPEGDecoder().decode($0, source: "fuzz")
             }
             for (index, name) in Self.fileNames.enumerated() {
-                let mutants = FormatFixtures.mutations(of: Self.fixture(name), seed: 610 + UInt64(index), count: 60)
+                let mutants = FuzzInputs.mutations(of: Self.fixture(name), seed: 610 + UInt64(index), count: 60)
                 FormatFixtures.feed(mutants, counts: &counts) { _ = try JPEGDecoder(colorMode: .original).decode($0, source: "fuzz") }
             }
         case 1:
             for (index, name) in Self.fileNames.enumerated() {
-                let mutants = FormatFixtures.mutations(of: Self.fixture(name), seed: 630 + UInt64(index), count: 60)
+                let mutants = FuzzInputs.mutations(of: Self.fixture(name), seed: 630 + UInt64(index), count: 60)
                 FormatFixtures.feed(mutants, counts: &counts) {
                     _ = try JPEGDecoder(colorMode: .grayscale, rejectsCorruptData: false).decode($0, source: "fuzz")
                 }
@@ -302,9 +303,9 @@ struct JPEGTests {
         default:
             // Straight into libjpeg, skipping the signature check: every fatal error must take
             // the error manager's path.
-            var inputs = FormatFixtures.randomInputs(seed: 650, count: 150, prefixes: [[0xFF, 0xD8, 0xFF]])
+            var inputs = FuzzInputs.randomInputs(seed: 650, count: 150, prefixes: [[0xFF, 0xD8, 0xFF]], maximumLength: 200)
             for (index, name) in Self.fileNames.enumerated() {
-                inputs += FormatFixtures.mutations(of: Self.fixture(name), seed: 660 + UInt64(index), count: 40)
+                inputs += FuzzInputs.mutations(of: Self.fixture(name), seed: 660 + UInt64(index), count: 40)
             }
             FormatFixtures.feed(inputs, counts: &counts) { bytes in
                 _ = try bytes.withUnsafeBytes {

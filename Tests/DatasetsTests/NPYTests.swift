@@ -232,19 +232,19 @@ struct NPYTests {
         var counts = (succeeded: 0, failed: 0)
         if part == 0 {
             let prefixes = [[], NPYReader.magic, NPYReader.magic + [1, 0], NPYReader.magic + [2, 0, 0x40, 0, 0, 0]]
-            FormatFixtures.feed(FormatFixtures.randomInputs(seed: 100, count: 1_000, prefixes: prefixes), counts: &counts) {
+            FormatFixtures.feed(FuzzInputs.randomInputs(seed: 100, count: 1_000, prefixes: prefixes, maximumLength: 200), counts: &counts) {
                 _ = try NPYReader.read($0, source: "fuzz").floatValues()
             }
             let headerPrefix = Array(Self.valid.prefix(10))
             let headerText = Array(Self.valid[10...])
-            var inputs = FormatFixtures.mutations(of: headerText, seed: 101, count: 1_000).map { headerPrefix + $0 }
-            inputs += FormatFixtures.mutations(of: Self.valid, seed: 102, count: 1_000)
+            var inputs = FuzzInputs.mutations(of: headerText, seed: 101, count: 1_000).map { headerPrefix + $0 }
+            inputs += FuzzInputs.mutations(of: Self.valid, seed: 102, count: 1_000)
             FormatFixtures.feed(inputs, counts: &counts) { _ = try NPYReader.read($0, source: "fuzz").doubleValues() }
         } else {
             // Mutations of every NumPy fixture, so every dtype and layout is exercised.
             for (index, fixture) in Self.fixtures.arrays.enumerated() {
                 let bytes = try! DataFile.read(FormatFixtures.url(fixture.file))
-                FormatFixtures.feed(FormatFixtures.mutations(of: bytes, seed: 200 + UInt64(index), count: 60), counts: &counts) {
+                FormatFixtures.feed(FuzzInputs.mutations(of: bytes, seed: 200 + UInt64(index), count: 60), counts: &counts) {
                     _ = try NPYReader.read($0, source: "fuzz").integerValues()
                 }
             }
@@ -317,32 +317,6 @@ enum FormatFixtures {
             } catch {
                 Issue.record("threw \(error), not a DatasetError, for \(input.prefix(24))", sourceLocation: sourceLocation)
             }
-        }
-    }
-
-    /// Random byte strings of random length, each after one of the prefixes in turn.
-    static func randomInputs(seed: UInt64, count: Int, prefixes: [[UInt8]], maximumLength: Int = 200) -> [[UInt8]] {
-        var generator = SeededGenerator(seed: seed)
-        return (0..<count).map { index in
-            prefixes[index % prefixes.count] + generator.bytes(count: Int.random(in: 0...maximumLength, using: &generator))
-        }
-    }
-
-    /// Copies of `input` with one to four bytes flipped, replaced, removed or inserted.
-    static func mutations(of input: [UInt8], seed: UInt64, count: Int) -> [[UInt8]] {
-        var generator = SeededGenerator(seed: seed)
-        return (0..<count).map { _ in
-            var mutant = input
-            for _ in 0..<Int.random(in: 1...4, using: &generator) where !mutant.isEmpty {
-                let position = Int.random(in: 0..<mutant.count, using: &generator)
-                switch Int.random(in: 0..<4, using: &generator) {
-                case 0: mutant[position] ^= UInt8(1) << UInt8.random(in: 0...7, using: &generator)
-                case 1: mutant[position] = UInt8.random(in: 0...255, using: &generator)
-                case 2: mutant.remove(at: position)
-                default: mutant.insert(UInt8.random(in: 0...255, using: &generator), at: position)
-                }
-            }
-            return mutant
         }
     }
 }

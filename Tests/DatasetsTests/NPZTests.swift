@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Datasets
@@ -260,7 +261,7 @@ struct NPZTests {
         switch part {
         case 0:
             let prefixes: [[UInt8]] = [[], [0x50, 0x4B, 0x03, 0x04], Array(TestZip.build([("a.npy", Self.npyMember)]).suffix(22))]
-            FormatFixtures.feed(FormatFixtures.randomInputs(seed: 300, count: 600, prefixes: prefixes), counts: &counts, reader: read)
+            FormatFixtures.feed(FuzzInputs.randomInputs(seed: 300, count: 600, prefixes: prefixes, maximumLength: 200), counts: &counts, reader: read)
             // Random bytes ending in an end record that points into them.
             var generator = SeededGenerator(seed: 301)
             let inputs = (0..<600).map { _ -> [UInt8] in
@@ -276,17 +277,17 @@ struct NPZTests {
         case 1:
             for file in ["npz-stored.npz", "npz-compressed.npz", "npz-extra-members.npz"] {
                 let bytes = try DataFile.read(FormatFixtures.url(file))
-                FormatFixtures.feed(FormatFixtures.mutations(of: bytes, seed: 310, count: 500), counts: &counts, reader: read)
+                FormatFixtures.feed(FuzzInputs.mutations(of: bytes, seed: 310, count: 500), counts: &counts, reader: read)
             }
         default:
             // Mutations that keep the archive's CRCs right, so that the NPY members are fuzzed too.
             var generator = SeededGenerator(seed: 320)
-            let inputs = FormatFixtures.mutations(of: Self.npyMember, seed: 321, count: 700).map { member -> [UInt8] in
+            let inputs = FuzzInputs.mutations(of: Self.npyMember, seed: 321, count: 700).map { member -> [UInt8] in
                 TestZip.build([("m.npy", member)], zip64: Bool.random(using: &generator))
             }
             FormatFixtures.feed(inputs, counts: &counts, reader: read)
             FormatFixtures.feed(
-                FormatFixtures.mutations(of: TestZip.build([("a.npy", Self.npyMember)], zip64: true), seed: 322, count: 500),
+                FuzzInputs.mutations(of: TestZip.build([("a.npy", Self.npyMember)], zip64: true), seed: 322, count: 500),
                 counts: &counts, reader: read)
         }
         #expect(counts.failed > 0 && counts.succeeded > 0, "\(counts)")
