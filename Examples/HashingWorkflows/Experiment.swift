@@ -47,7 +47,11 @@ public final class Experiment {
         let registration = try MethodCatalog.registry().registration(named: specification.method)
         let backbone = try MethodCatalog.backbones().registration(named: specification.backbone)
         let isPair = DataCatalog.domainPairNames.contains(specification.dataset)
-        if !isPair { _ = try DataCatalog.entry(named: specification.dataset) }
+        guard isPair || DataCatalog.names.contains(specification.dataset) else {
+            throw WorkflowError.invalid(
+                "unknown data set or domain pair '\(specification.dataset)'; data sets: \(DataCatalog.names.joined(separator: ", ")); domain pairs: \(DataCatalog.domainPairNames.joined(separator: ", "))"
+            )
+        }
         if registration.adaptsToTarget && !isPair {
             throw WorkflowError.invalid(
                 "\(specification.method) adapts to an unlabelled target domain: give a domain pair as --dataset (\(DataCatalog.domainPairNames.joined(separator: ", ")))"

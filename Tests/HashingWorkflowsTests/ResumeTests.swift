@@ -65,7 +65,8 @@ struct ResumeTests {
         #expect(throws: RegistryError.self) { _ = try Experiment(options) }
         options.method = "ssdh"
         options.dataset = "imagenet"
-        #expect(throws: (any Error).self) { _ = try Experiment(options) }
+        let error = try #require(throws: WorkflowError.self) { _ = try Experiment(options) }
+        #expect(error.description.contains("domain pairs: optdigits-to-mfeat"))
         options.dataset = "embedded-digits"
         options.bits = 0
         #expect(throws: WorkflowError.self) { _ = try Experiment(options) }
