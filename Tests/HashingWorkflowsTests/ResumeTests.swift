@@ -60,7 +60,7 @@ struct ResumeTests {
         #expect(throws: WorkflowError.self) { _ = try Experiment(options).train(resume: true) }
     }
 
-    @Test func unknownNamesFailBeforeAnyDataIsRead() {
+    @Test func unknownNamesFailBeforeAnyDataIsRead() throws {
         var options = specification(method: "nope", output: temporaryDirectory())
         #expect(throws: RegistryError.self) { _ = try Experiment(options) }
         options.method = "ssdh"
