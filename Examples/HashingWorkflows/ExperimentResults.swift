@@ -263,8 +263,11 @@ public struct ExperimentResults {
                 + "\(grid.bits.map(String.init).joined(separator: ", ")) · seeds \(grid.seeds.map(String.init).joined(separator: ", "))"
                 + (bases.isEmpty ? "" : "; base configurations \(bases.joined(separator: ", "))") + variants + ".",
             "",
-            "Protocol: \(settings.epochs) epochs, batch \(settings.batchSize), learning rates ×\(settings.learningRateGamma) after epoch(s) "
-                + "\(settings.learningRateMilestones.map(String.init).joined(separator: ", ")), validation every \(settings.validateEvery) epoch(s); "
+            "Protocol: \(settings.epochs) epochs, batch \(settings.batchSize), "
+                + (settings.learningRateMilestones.isEmpty
+                    ? "constant learning rates"
+                    : "learning rates ×\(settings.learningRateGamma) after epoch(s) \(settings.learningRateMilestones.map(String.init).joined(separator: ", "))")
+                + ", validation every \(settings.validateEvery) epoch(s); "
                 + "per class: \(settings.validationPerClass) validation images (held out of training), and on data sets without an official "
                 + "test set \(settings.queryPerClass) queries and \(settings.trainingPerClass) training images (domain pairs use their own protocol)"
                 + (settings.trainingLimit > 0 ? "; at most \(settings.trainingLimit) training images" : "")
@@ -280,7 +283,9 @@ public struct ExperimentResults {
                     format: "Recorded training + evaluation time: %.0f s.",
                     records.compactMap { $0.status == .pending ? nil : $0.seconds }.reduce(0, +)),
         ]
-        if let command { lines += ["", "Produced by `\(command)`; every run is in `runs/<cell id>/`, every number in `results.json`."] }
+        if let command {
+            lines += ["", "Produced by `\(command)`: every run is in `<output>/runs/<cell id>/`, every number in `<output>/results.json`."]
+        }
         let tables = self.tables
         for dataset in grid.datasets {
             lines += ["", "## \(dataset)", ""]

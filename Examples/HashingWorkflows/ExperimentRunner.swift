@@ -245,8 +245,13 @@ public final class ExperimentRunner {
             var specification = cell.specification
             specification.trainer.progress = progress
             try FileManager.default.createDirectory(at: directory(cell), withIntermediateDirectories: true)
+            if !resume {
+                // A fresh start: what an earlier run with other settings left must not be resumed later.
+                for name in ["last.safetensors", "best.safetensors", "report.json", "cell.json"] {
+                    try? FileManager.default.removeItem(at: directory(cell).appendingPathComponent(name))
+                }
+            }
             let experiment = try Experiment(specification, dataDirectory: dataDirectory)
-            // Resuming checks run.json; a fresh cell starts from scratch (and overwrites a stale one).
             let summary = try experiment.train(resume: resume)
             record.epochsCompleted = summary.epochsCompleted
             record.bestEpoch = summary.bestEpoch

@@ -215,5 +215,41 @@ struct ExperimentGridTests {
         var larger = grid
         larger.seeds = [1, 2, 3]
         #expect(try ExperimentRunner(grid: larger, output: output).plan().map(\.action) == [.skip, .skip, .train])
+
+        // A cell stopped after its checkpoint but before its report resumes from the checkpoint
+        // (nothing left to train) and ends with the same numbers.
+        try FileManager.default.removeItem(at: output.appendingPathComponent("runs/embedded-digits_ssdh_lenet_8bits_seed2/report.json"))
+        let third = try ExperimentRunner(grid: grid, output: output)
+        #expect(third.plan().map(\.action) == [.skip, .resume])
+        let resumed = try third.run()
+        #expect(resumed.map(\.action) == [.skip, .resume])
+        #expect(resumed[1].record.resumed && resumed[1].record.status == .finished)
+        #expect(resumed[1].record.retrieval == results[1].record.retrieval)
+    }
+
+    /// A cell that throws is recorded as failed with its error, the grid goes on, the failure is
+    /// kept on the next invocation and run again on request.
+    @Test func failedCellIsRecordedAndKept() throws {
+        let output = temporaryDirectory()
+        let emptyData = temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: output)
+            try? FileManager.default.removeItem(at: emptyData)
+        }
+        try FileManager.default.createDirectory(at: emptyData, withIntermediateDirectories: true)
+        let grid = try parse(#"{"name": "missing data", "methods": ["ssdh"], "bits": [8], "datasets": ["mnist"], "seeds": [1, 2]}"#)
+        let first = try ExperimentRunner(grid: grid, output: output, dataDirectory: emptyData)
+        let results = try first.run()
+        #expect(results.map(\.record.status) == [.failed, .failed])
+        let error = try #require(results[0].record.error)
+        #expect(error.contains("fetch-mnist.sh"))
+        #expect(!results[0].record.diverged)
+        let markdown = try String(contentsOf: output.appendingPathComponent("results.md"), encoding: .utf8)
+        #expect(markdown.contains("| 8 | failed (2/2 seeds) |"))
+        #expect(markdown.contains("- `mnist_ssdh_lenet_8bits_seed1`: \(error)"))
+        #expect(try ExperimentRunner(grid: grid, output: output, dataDirectory: emptyData).plan().map(\.action) == [.keepFailure, .keepFailure])
+        let retry = try ExperimentRunner(grid: grid, output: output, dataDirectory: emptyData)
+        retry.retryFailed = true
+        #expect(retry.plan().map(\.action) == [.train, .train])
     }
 }
