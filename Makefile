@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments bench-train bench-search bench-eval torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-quick bench-train bench-search bench-eval torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -39,12 +39,21 @@ check-resume: deps
 	$(SWIFT) build -c release --product hashing
 	Scripts/check-resume.sh ssdh
 
-## The README's results tables (long: see the README for per-table commands).
+## The paper grids (hours): each writes runs/<grid>/results.md (the tables), results.json (every cell) and plots/.
+## Run again to continue where it stopped; see Examples/*/experiment.json.
 experiments: deps data
 	@Scripts/fetch-fashion-mnist.sh
 	$(SWIFT) build -c release --product hashing
-	Scripts/run-experiments.sh mnist "ssdh dcwh idcwh" "12 24 32 48" 10
-	Scripts/run-experiments.sh fashion-mnist "ssdh dcwh idcwh" "12 24 32 48" 10
+	.build/release/hashing experiment Examples/SSDH/experiment.json --output runs/ssdh
+	.build/release/hashing experiment Examples/ClasswiseHashing/experiment.json --output runs/classwise-hashing
+	.build/release/hashing experiment Examples/DomainAdaptation/experiment.json --output runs/domain-adaptation
+
+## A small grid on the embedded digits (minutes, no download); refreshes the committed Examples/Quick/results.md and plots.
+experiment-quick: deps
+	$(SWIFT) build -c release --product hashing
+	.build/release/hashing experiment Examples/Quick/experiment.json --output runs/quick
+	cp runs/quick/results.md Examples/Quick/results.md
+	mkdir -p Examples/Quick/plots && cp runs/quick/plots/*.svg Examples/Quick/plots/
 
 ## LeNet training throughput against PyTorch CPU (1 and 2 threads), same run.
 bench-train: deps torch-env

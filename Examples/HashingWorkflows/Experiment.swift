@@ -160,7 +160,9 @@ public final class Experiment {
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         if resume, FileManager.default.fileExists(atPath: runFile.path) {
             var saved = try JSONDecoder().decode(RunSpecification.self, from: Data(contentsOf: runFile))
+            // Where the run is and how progress shows do not define it.
             saved.trainer.outputDirectory = specification.trainer.outputDirectory
+            saved.trainer.progress = specification.trainer.progress
             guard saved == specification else {
                 throw WorkflowError.invalid(
                     "cannot resume: the options differ from the run's run.json (\(runFile.path)); start a new --output or repeat the original options"

@@ -13,7 +13,9 @@ struct Hashing: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hashing",
         abstract: "Deep image hashing: train, encode, index, search, evaluate.",
-        subcommands: [Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Evaluate.self, Demo.self])
+        subcommands: [
+            Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Evaluate.self, ExperimentCommand.self, Demo.self,
+        ])
 
     /// Runs a command body, turning toolkit errors into one clear line and exit code 1.
     static func reportingErrors(_ body: () throws -> Void) throws {
