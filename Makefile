@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-quick bench-train bench-search bench-eval torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-quick experiment-domain-adaptation bench-train bench-search bench-eval torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -46,7 +46,20 @@ experiments: deps data
 	$(SWIFT) build -c release --product hashing
 	.build/release/hashing experiment Examples/SSDH/experiment.json --output runs/ssdh
 	.build/release/hashing experiment Examples/ClasswiseHashing/experiment.json --output runs/classwise-hashing
+	$(MAKE) experiment-domain-adaptation
+	Scripts/update-readme-results.sh
+
+## The source-only baselines on the domain pairs (embedded pairs, then MNIST <-> mfeat); refreshes
+## the committed Examples/DomainAdaptation results and the README's tables.
+experiment-domain-adaptation: deps data
+	$(SWIFT) build -c release --product hashing
 	.build/release/hashing experiment Examples/DomainAdaptation/experiment.json --output runs/domain-adaptation
+	.build/release/hashing experiment Examples/DomainAdaptation/mnist-pairs.json --output runs/da-mnist
+	mkdir -p Examples/DomainAdaptation/plots
+	cp runs/domain-adaptation/results.md Examples/DomainAdaptation/results.md
+	cp runs/da-mnist/results.md Examples/DomainAdaptation/mnist-pairs-results.md
+	cp runs/domain-adaptation/plots/*.svg runs/da-mnist/plots/*.svg Examples/DomainAdaptation/plots/
+	Scripts/update-readme-results.sh
 
 ## A small grid on the embedded digits (minutes, no download); refreshes the committed Examples/Quick/results.md and plots.
 experiment-quick: deps
@@ -54,6 +67,7 @@ experiment-quick: deps
 	.build/release/hashing experiment Examples/Quick/experiment.json --output runs/quick
 	cp runs/quick/results.md Examples/Quick/results.md
 	mkdir -p Examples/Quick/plots && cp runs/quick/plots/*.svg Examples/Quick/plots/
+	Scripts/update-readme-results.sh
 
 ## LeNet training throughput against PyTorch CPU (1 and 2 threads), same run.
 bench-train: deps torch-env
@@ -82,10 +96,10 @@ fixtures: torch-env
 	$(PYTHON) Scripts/make_torch_fixtures.py
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Core Backbones Datasets Examples Benchmarks Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Core Backbones Methods Datasets Evaluation Examples Benchmarks Tests
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Core Backbones Datasets Examples Benchmarks Tests
+	$(SWIFT) format --in-place --recursive Package.swift Core Backbones Methods Datasets Evaluation Examples Benchmarks Tests
 
 clean:
 	rm -rf .build
