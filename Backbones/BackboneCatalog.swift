@@ -11,6 +11,15 @@ public enum BackboneCatalog {
             }
             return LeNet(inputSize: shape[1], inputChannels: shape[0], classCount: nil, generator: &generator)
         },
+        BackboneRegistration(
+            name: "lenet-bn", summary: "LeNet with batch norm after each conv (the DSBN paper's digits network); per-domain branches (DSBN)"
+        ) {
+            shape, domains, generator in
+            guard shape.count == 3, shape[1] == shape[2], shape[1] >= 16 else {
+                throw RegistryError.unsupportedInput(backbone: "lenet-bn", inputShape: shape, reason: "needs square images of at least 16×16")
+            }
+            return LeNetBN(inputSize: shape[1], inputChannels: shape[0], domainCount: domains, generator: &generator)
+        },
         BackboneRegistration(name: "digits-convnet", summary: "DupGAN 4-conv digits encoder (64-128-256-512, batch norm, LeakyReLU) for 28×28/32×32")
         {
             shape, domains, generator in try DigitsConvNet(inputShape: shape, domainCount: domains, generator: &generator)

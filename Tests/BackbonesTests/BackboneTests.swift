@@ -7,7 +7,8 @@ import Testing
 @Suite("Backbones")
 struct BackboneTests {
     @Test(arguments: [
-        ("lenet", [1, 28, 28]), ("lenet", [1, 16, 16]), ("digits-convnet", [3, 32, 32]), ("digits-convnet", [1, 28, 28]), ("small-vgg", [3, 32, 32]),
+        ("lenet", [1, 28, 28]), ("lenet", [1, 16, 16]), ("lenet-bn", [1, 28, 28]), ("lenet-bn", [3, 28, 28]), ("digits-convnet", [3, 32, 32]),
+        ("digits-convnet", [1, 28, 28]), ("small-vgg", [3, 32, 32]),
     ])
     func featuresHaveTheAdvertisedShape(name: String, shape: [Int]) throws {
         var generator = SeededGenerator(seed: 1)
@@ -20,7 +21,7 @@ struct BackboneTests {
     @Test func unknownNamesAndUnsupportedShapesGiveClearErrors() {
         var generator = SeededGenerator(seed: 1)
         let registry = BackboneCatalog.registry()
-        #expect(throws: RegistryError.unknownBackbone("resnet", available: ["lenet", "digits-convnet", "small-vgg"])) {
+        #expect(throws: RegistryError.unknownBackbone("resnet", available: ["lenet", "lenet-bn", "digits-convnet", "small-vgg"])) {
             _ = try registry.make("resnet", inputShape: [1, 28, 28], domainCount: 1, generator: &generator)
         }
         #expect(throws: RegistryError.self) {
@@ -40,5 +41,30 @@ struct BackboneTests {
         let source = network.norms[0].branches[0].runningMean.value.scalars
         let target = network.norms[0].branches[1].runningMean.value.scalars
         #expect(source != target)
+    }
+
+    @Test func batchNormLeNetHasATargetBranchThatOnlyTargetBatchesMoveAndEvaluationUses() throws {
+        var generator = SeededGenerator(seed: 1)
+        let network = try #require(
+            try BackboneCatalog.registry().make("lenet-bn", inputShape: [1, 28, 28], domainCount: 2, generator: &generator) as? LeNetBN)
+        let paths = network.namedParameters().map(\.path)
+        #expect(paths.contains("norm1.branches.0.weight") && paths.contains("norm1.branches.1.weight") && paths.contains("norm2.branches.1.bias"))
+        #expect(paths.filter { $0.hasPrefix("conv1.") } == ["conv1.weight", "conv1.bias"])
+        let means = { (network.norm1.branches[0].runningMean.value.scalars, network.norm1.branches[1].runningMean.value.scalars) }
+        let (source0, target0) = means()
+        network.train(true)
+        let targetImages = randomTensor([4, 1, 28, 28], seed: 4, low: 2, high: 5)
+        _ = network.features(targetImages, domain: .target)
+        let (source1, target1) = means()
+        #expect(source1 == source0 && target1 != target0)
+        _ = network.features(randomTensor([4, 1, 28, 28], seed: 3, low: 0, high: 1), domain: .source)
+        let (source2, target2) = means()
+        #expect(source2 != source1 && target2 == target1)
+        // In evaluation mode the two domains' statistics differ, so the same images give different features.
+        network.train(false)
+        let asTarget = network.features(targetImages, domain: .target).scalars
+        let asSource = network.features(targetImages, domain: .source).scalars
+        #expect(asTarget != asSource)
+        #expect(network.features(targetImages, domain: .target).scalars == asTarget)
     }
 }
