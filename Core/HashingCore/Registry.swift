@@ -34,8 +34,18 @@ public struct MethodContext {
     public var domainCount: Int
     /// Seed for every random choice of the method (initialisation, dropout, …).
     public var seed: UInt64
+    /// Vectors for the class names, `[classCount, dimension]` (label-prototype methods project them
+    /// to prototypes); `nil` when none are known, and methods then learn free class embeddings.
+    public var labelEmbeddings: Tensor?
 
-    public init(bitCount: Int, classCount: Int, inputShape: [Int], backbone: BackboneRegistration, domainCount: Int = 1, seed: UInt64) {
+    public init(
+        bitCount: Int, classCount: Int, inputShape: [Int], backbone: BackboneRegistration, domainCount: Int = 1, seed: UInt64,
+        labelEmbeddings: Tensor? = nil
+    ) {
+        precondition(
+            labelEmbeddings.map { $0.rank == 2 && $0.shape[0] == classCount } ?? true,
+            "MethodContext: label embeddings \(labelEmbeddings?.shape ?? []) for \(classCount) classes")
+        self.labelEmbeddings = labelEmbeddings
         self.bitCount = bitCount
         self.classCount = classCount
         self.inputShape = inputShape

@@ -26,6 +26,8 @@ public final class Experiment {
     /// The target domain of a pair.
     public let target: DomainData?
     public let augmentation: Augmentation
+    /// The class-name vectors handed to the method (a user's file, or the embedded ones).
+    public let labelEmbeddings: LabelEmbeddings?
     public let method: any HashingMethod
     public let runDirectory: URL
 
@@ -84,10 +86,18 @@ public final class Experiment {
         if let channels = specification.channels, channels != source.dataset.imageShape[0] { augmentation.channelCount = channels }
         try augmentation.validate(for: source.dataset.imageShape, source: source.dataset.name)
         self.augmentation = augmentation
+        let classCount = source.dataset.classCount
+        let embeddings =
+            try specification.labelEmbeddings.map { try LabelEmbeddings.load(npyAt: URL(fileURLWithPath: $0), classCount: classCount) }
+            ?? LabelEmbeddings.builtIn(forDataset: specification.dataset)
+        self.labelEmbeddings = embeddings
         let context = MethodContext(
             bitCount: specification.bits, classCount: source.dataset.classCount,
             inputShape: augmentation.outputShape(for: source.dataset.imageShape), backbone: backbone,
-            domainCount: isPair && registration.adaptsToTarget ? 2 : 1, seed: specification.seed)
+            domainCount: isPair && registration.adaptsToTarget ? 2 : 1, seed: specification.seed,
+            labelEmbeddings: embeddings.flatMap { $0.classCount == classCount ? $0 : nil }.map {
+                Tensor(shape: [$0.classCount, $0.dimension], scalars: $0.vectors)
+            })
         method = try registration.make(configuration: Data(specification.methodConfiguration.utf8), context: context)
         precondition(
             method.adaptsToTarget == registration.adaptsToTarget,

@@ -34,6 +34,10 @@ public struct RunSpecification: Codable, Equatable {
     public var validationDatabaseLimit = 5000
     /// Training uses at most this many (source) images (0 = all), for quick runs.
     public var trainingLimit = 0
+    /// A `.npy` file of class-name vectors `[classes, dimension]` for label-prototype methods; when
+    /// `nil`, the package's embedded sentence embeddings of the data set's class names, where it
+    /// has them.
+    public var labelEmbeddings: String?
     /// The method's configuration overrides, as a JSON object.
     public var methodConfiguration = "{}"
     public var trainer = TrainerConfiguration()

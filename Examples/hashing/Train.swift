@@ -18,6 +18,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Epochs at which learning rates are multiplied by --lr-gamma (comma-separated).") var lrMilestones = ""
     @Option(help: "Learning-rate decay factor at each milestone.") var lrGamma: Float = 0.1
     @Option(help: "The method's configuration overrides as JSON, e.g. '{\"beta\": 0.5}'.") var methodConfig = "{}"
+    @Option(help: "Class-name vectors for label-prototype methods: a .npy [classes, dimension] (default: the embedded word embeddings).")
+    var labelEmbeddings: String?
     @Option(help: "Resize images to N×N.") var imageSize: Int?
     @Option(help: "Replicate grayscale images to this many channels.") var channels: Int?
     @Option(help: "Validation images per class held out of training.") var validationPerClass = 500
@@ -50,6 +52,7 @@ struct RunOptions: ParsableArguments {
         specification.trainingPerClass = trainingPerClass
         specification.trainingLimit = trainingLimit
         specification.methodConfiguration = methodConfig
+        specification.labelEmbeddings = labelEmbeddings
         specification.trainer.epochs = epochs
         specification.trainer.learningRateGamma = lrGamma
         specification.trainer.validateEvery = validateEvery

@@ -83,4 +83,17 @@ struct DomainPairTests {
         #expect(seen.sorted() == source.indices.sorted())
         #expect(batches.trainingImages(of: .target)?.labels == nil)
     }
+
+    @Test func classNameVectorsReachTheRunAndAWrongFileIsOneClearError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hashing-pair-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var options = specification(output: directory)
+        #expect(try Experiment(options).labelEmbeddings?.source == "embedded:digits")
+        let file = directory.appendingPathComponent("three.npy")
+        try NPYWriter.write(NumpyArray(shape: [3, 4], values: [Float](repeating: 1, count: 12)), to: file)
+        options.labelEmbeddings = file.path
+        let error = try #require(throws: DatasetError.self) { _ = try Experiment(options) }
+        #expect(error.description.contains("[10, dimension]"))
+    }
 }
