@@ -95,7 +95,7 @@ public final class Experiment {
             bitCount: specification.bits, classCount: source.dataset.classCount,
             inputShape: augmentation.outputShape(for: source.dataset.imageShape), backbone: backbone,
             domainCount: isPair && registration.adaptsToTarget ? 2 : 1, seed: specification.seed,
-            labelEmbeddings: embeddings.flatMap { $0.classCount == classCount ? $0 : nil }.map {
+            labelEmbeddings: embeddings.map {
                 Tensor(shape: [$0.classCount, $0.dimension], scalars: $0.vectors)
             })
         method = try registration.make(configuration: Data(specification.methodConfiguration.utf8), context: context)
@@ -217,17 +217,11 @@ public final class Experiment {
     }
 
     /// Codes of a split role of a domain, with labels and data-set indices, in the role's stored
-    /// order (sorted by index).
+    /// order (sorted by index). Images go through their domain's batch-norm branches; a network
+    /// built for one domain has one branch, which serves both.
     public func encode(_ role: Split.Role, domain: Domain = .source) throws -> EncodedSet {
-        let images = try images(role, domain: domain)
-        let network = networkDomain(domain)
-        return EncodedSet(
-            codes: encodeCodes(method: method, source: images, domain: network), labels: images.labels ?? [], indices: images.indices)
+        try encodeWithPredictions(role, domain: domain).set
     }
-
-    /// The batch-norm branch images of `domain` go through: the target's own for a method that
-    /// adapts, else the source's (a source-only model has one).
-    func networkDomain(_ domain: Domain) -> Domain { trainsOnTarget ? domain : .source }
 
     /// Codes of user images: a `.npy` array `uint8 [N, H, W]` / `[N, C, H, W]` (0–255) or
     /// `float32` in [0, 1], brought to the run's input shape by its resize and channel steps, and
@@ -254,7 +248,7 @@ public final class Experiment {
         var rows: [[Bool]] = []
         for start in stride(from: 0, to: shape[0], by: 500) {
             let chunk = images.slice(axis: 0, range: start..<min(start + 500, shape[0]))
-            rows += method.binarization.bits(method.encode(chunk, domain: networkDomain(domain)))
+            rows += method.binarization.bits(method.encode(chunk, domain: domain))
         }
         return PackedCodes(bits: rows, bitCount: method.bitCount)
     }

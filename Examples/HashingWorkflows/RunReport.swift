@@ -95,7 +95,7 @@ extension Experiment {
     /// it classifies.
     func encodeWithPredictions(_ role: Split.Role, domain: Domain) throws -> (set: EncodedSet, predictions: [Int]?) {
         let images = try images(role, domain: domain)
-        let output = inferenceOutputs(method: method, source: images, domain: networkDomain(domain))
+        let output = inferenceOutputs(method: method, source: images, domain: domain)
         let codes = PackedCodes(bits: method.binarization.bits(output.codes), bitCount: method.bitCount)
         return (EncodedSet(codes: codes, labels: images.labels ?? [], indices: images.indices), output.logits?.argmax(alongAxis: 1))
     }
