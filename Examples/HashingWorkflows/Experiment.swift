@@ -40,7 +40,12 @@ public final class Experiment {
     public var lastCheckpoint: URL { runDirectory.appendingPathComponent("last.safetensors") }
 
     /// Loads the data, splits it and builds the method; nothing is trained yet.
-    public init(_ specification: RunSpecification, dataDirectory: URL = DataDirectory.resolved()) throws {
+    ///
+    /// - Parameters:
+    ///   - dataDirectory: Where fetched data sets are.
+    ///   - domainPair: A pair built in-process to use instead of the catalog's pair of
+    ///     `specification.dataset` (which must still name a domain pair).
+    public init(_ specification: RunSpecification, dataDirectory: URL = DataDirectory.resolved(), domainPair: DomainPair? = nil) throws {
         guard specification.bits >= 1 && specification.bits <= 1024 else {
             throw WorkflowError.invalid("--bits \(specification.bits) is out of range: use 1…1024 (the papers use 12–64)")
         }
@@ -62,7 +67,7 @@ public final class Experiment {
         self.specification = specification
         self.runDirectory = URL(fileURLWithPath: specification.trainer.outputDirectory, isDirectory: true)
         if isPair {
-            let pair = try DataCatalog.domainPair(specification.dataset, dataDirectory: dataDirectory, seed: specification.seed)
+            let pair = try domainPair ?? DataCatalog.domainPair(specification.dataset, dataDirectory: dataDirectory, seed: specification.seed)
             source = DomainData(dataset: pair.source, split: pair.sourceSplit)
             target = DomainData(dataset: pair.target, split: pair.targetSplit)
         } else {

@@ -2,6 +2,7 @@ import Backbones
 import ClasswiseHashing
 import HashingCore
 import SSDH
+import SemanticHash
 
 /// The one place that lists every built-in method. A new method is a new target under
 /// Methods/ with a `registration`, added here.
@@ -10,6 +11,8 @@ public enum MethodCatalog {
         SSDHMethod.registration,
         DCWHMethod.registration,
         IDCWHMethod.registration,
+        SemanticHashMethod.registration,
+        DAHMethod.registration,
     ]
 
     /// The registry of built-in methods.
