@@ -117,6 +117,11 @@ public enum DataCatalog {
             imageShape: MultipleFeatures.imageShape, imageCount: MultipleFeatures.imageCount, classCount: 10,
             officialTestRange: nil, fetchScripts: [], loader: { _, _ in try EmbeddedDigits.multipleFeatures() }),
         CatalogEntry(
+            name: "mfeat-framed",
+            summary: "mfeat digits fitted into a 20×20 box and centred by mass in 28×28, as MNIST was made, 2,000 images (embedded)",
+            imageShape: [1, 28, 28], imageCount: MultipleFeatures.imageCount, classCount: 10, officialTestRange: nil,
+            fetchScripts: [], loader: { _, _ in try framedMultipleFeatures() }),
+        CatalogEntry(
             name: "embedded-digits", summary: "optdigits then mfeat resized to 28×28, 3,797 handwritten digits (embedded)",
             imageShape: [1, 28, 28], imageCount: Optdigits.imageCount + MultipleFeatures.imageCount, classCount: 10,
             officialTestRange: nil, fetchScripts: [], loader: { _, _ in try EmbeddedDigits.combined() }),
@@ -167,6 +172,28 @@ public enum DataCatalog {
                 try DomainPair.make(
                     name: "mfeat-to-mnist", source: EmbeddedDigits.multipleFeatures().resized(to: commonSize),
                     target: MNIST.loadAll(dataDirectory: directory),
+                    protocol: DomainPairProtocol(targetTestIndices: Array(mnistTestRange)), seed: seed)
+            }),
+        DomainPairEntry(
+            name: "mnist-to-mfeat-framed",
+            summary: "MNIST training set (labelled) → mfeat digits fitted into a 20×20 box and centred by mass in 28×28, as MNIST was"
+                + " made, 20 target queries per class (stand-in for MNIST → USPS as usually compared)",
+            fetchScripts: mnistScripts,
+            builder: { directory, seed in
+                try DomainPair.make(
+                    name: "mnist-to-mfeat-framed", source: MNIST.loadAll(dataDirectory: directory), target: framedMultipleFeatures(),
+                    protocol: DomainPairProtocol(
+                        sourceValidationPerClass: 100, sourceTrainingIndices: Array(0..<MNIST.trainingCount)),
+                    seed: seed)
+            }),
+        DomainPairEntry(
+            name: "mfeat-framed-to-mnist",
+            summary: "mfeat digits fitted into a 20×20 box and centred by mass in 28×28, as MNIST was made (labelled) → MNIST,"
+                + " official test set as queries (stand-in for USPS → MNIST as usually compared)",
+            fetchScripts: mnistScripts,
+            builder: { directory, seed in
+                try DomainPair.make(
+                    name: "mfeat-framed-to-mnist", source: framedMultipleFeatures(), target: MNIST.loadAll(dataDirectory: directory),
                     protocol: DomainPairProtocol(targetTestIndices: Array(mnistTestRange)), seed: seed)
             }),
         DomainPairEntry(
@@ -252,6 +279,12 @@ public enum DataCatalog {
             lines.append("  \(pair.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(origin): \(pair.summary)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The embedded mfeat-pix framed as MNIST was (``DigitsDataset/framed(box:canvas:name:)``):
+    /// the `mfeat-framed` entry, 2,000 images `[1, 28, 28]`.
+    static func framedMultipleFeatures() throws -> DigitsDataset {
+        try EmbeddedDigits.multipleFeatures().framed(box: 20, canvas: commonSize.height, name: "mfeat-framed")
     }
 
     /// MNIST (all 65,000 images) blended with the photos.

@@ -40,7 +40,7 @@ public struct LabelEmbeddings: Equatable, Sendable {
     /// The embedded vocabulary of a data set or domain pair (by the catalog's names), or `nil`.
     public static func vocabularyName(forDataset name: String) -> String? {
         switch name {
-        case "mnist", "mfeat", "optdigits", "embedded-digits", "color-mnist": return "digits"
+        case "mnist", "mfeat", "mfeat-framed", "optdigits", "embedded-digits", "color-mnist": return "digits"
         case "fashion-mnist", "cifar10", "cifar100": return name
         default:
             // A domain pair's domains share their classes: the source's vocabulary.

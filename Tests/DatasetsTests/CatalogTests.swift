@@ -11,11 +11,13 @@ struct CatalogTests {
     @Test("lists the data sets and domain pairs by name")
     func names() {
         #expect(
-            DataCatalog.names == ["mnist", "fashion-mnist", "optdigits", "mfeat", "embedded-digits", "color-mnist", "cifar10", "cifar100"])
+            DataCatalog.names == [
+                "mnist", "fashion-mnist", "optdigits", "mfeat", "mfeat-framed", "embedded-digits", "color-mnist", "cifar10", "cifar100",
+            ])
         #expect(
             DataCatalog.domainPairNames == [
-                "optdigits-to-mfeat", "mfeat-to-optdigits", "mnist-to-mfeat", "mfeat-to-mnist", "mnist-to-color-mnist",
-                "color-mnist-to-mnist",
+                "optdigits-to-mfeat", "mfeat-to-optdigits", "mnist-to-mfeat", "mfeat-to-mnist", "mnist-to-mfeat-framed",
+                "mfeat-framed-to-mnist", "mnist-to-color-mnist", "color-mnist-to-mnist",
             ])
         let listing = DataCatalog.listing
         for name in DataCatalog.names + DataCatalog.domainPairNames {
@@ -28,7 +30,7 @@ struct CatalogTests {
 
     @Test("an unknown name gives one line listing the available names")
     func unknownName() {
-        let available = "mnist, fashion-mnist, optdigits, mfeat, embedded-digits, color-mnist, cifar10, cifar100"
+        let available = "mnist, fashion-mnist, optdigits, mfeat, mfeat-framed, embedded-digits, color-mnist, cifar10, cifar100"
         expectDatasetError("unknownName", containing: ["\"svhn\"", available]) { try DataCatalog.load("svhn") }
         expectDatasetError("unknownName", containing: ["domain pair", "optdigits-to-mfeat"]) {
             try DataCatalog.domainPair("usps-to-mnist", seed: 0)
