@@ -20,9 +20,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_torch_fixtures import OUTPUT_DIRECTORY, Inputs, run_case  # noqa: E402
 
 
+def centred(words):
+    """The class-name vectors less their class mean, each row scaled to norm sqrt(D)."""
+    centred = words - words.mean(dim=0, keepdim=True)
+    return centred * (words.shape[1] ** 0.5) / centred.norm(dim=1, keepdim=True)
+
+
 def prototypes_from_words(words, weight, bias):
-    """p_c = tanh(W e_c + b): the semantic hash function."""
-    return torch.tanh(words @ weight.T + bias)
+    """p_c = tanh(W e_c + b) of the centred vectors: the semantic hash function."""
+    return torch.tanh(centred(words) @ weight.T + bias)
 
 
 def softmax_objective(codes, prototypes, labels, scale):
@@ -41,8 +47,9 @@ def hinge_objective(codes, prototypes, labels, margin):
 
 
 def center_loss(codes, prototypes, labels, weight, count):
-    """lambda/2 * sum_i ||h_i - p_{y_i}||^2 / count."""
-    return weight / 2 * ((codes - prototypes[labels]) ** 2).sum() / count
+    """lambda/2 * sum_i ||h_i - p_{y_i}||^2 / (K * count), the prototypes held fixed."""
+    bits = codes.shape[1]
+    return weight / 2 * ((codes - prototypes.detach()[labels]) ** 2).sum() / (bits * count)
 
 
 def quantization(codes):
@@ -92,13 +99,13 @@ def cases():
         def function(codes, prototypes, labels=labels, weight=weight, count=count):
             return center_loss(codes, prototypes, labels, weight, count)
 
-        records.append(run_case(name, "prototype_center", function, {"codes": codes, "prototypes": prototypes},
-                                {"labels": labels, "weight": weight, "count": count}))
+        records.append(run_case(name, "prototype_center", function, {"codes": codes},
+                                {"labels": labels, "weight": weight, "count": count}, constants={"prototypes": prototypes}))
 
     name = "prototypes_from_words"
     inputs = Inputs(name)
     words = inputs.uniform((4, 12))
-    weight = inputs.uniform((6, 12), -0.3, 0.3)
+    weight = inputs.uniform((6, 12), -0.2, 0.2)
     bias = inputs.uniform((6,), -0.3, 0.3)
     records.append(run_case(name, "prototypes_from_words", prototypes_from_words,
                             {"weight": weight, "bias": bias}, constants={"words": words}))

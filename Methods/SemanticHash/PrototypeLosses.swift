@@ -48,14 +48,19 @@ public func prototypeHingeLoss(codes: Tensor, prototypes: Tensor, labels: [Int],
     return (hardestNegative - positive + margin).relu().sum() / Float(count)
 }
 
-/// The center-loss sum `Σᵢ ‖hᵢ − p_{yᵢ}‖²` with the class prototypes as the centers (DAH's
-/// "labels as the center points"). Callers scale it by `λ / 2` and divide by the number of
-/// images the mean runs over. Gradients reach both the codes and the prototypes.
+/// The center-loss sum `Σᵢ ‖hᵢ − p_{yᵢ}‖² / K` with the class prototypes as the centers (DAH's
+/// "labels as the center points"): per image, the mean squared distance per bit, so that λ means
+/// the same at every code length. Callers scale it by `λ / 2` and divide by the number of images
+/// the mean runs over.
+///
+/// The prototypes are targets here (their gradient is cut): the center loss draws codes to their
+/// class's prototype, and only the objective moves the prototypes. Letting it move them too lets
+/// prototypes and codes collapse onto one point when λ is large.
 ///
 /// **Shape**: codes `[N, K]`, prototypes `[C, K]`, labels N → scalar.
 public func prototypeCenterSum(codes: Tensor, prototypes: Tensor, labels: [Int]) -> Tensor {
     precondition(codes.shape[0] == labels.count, "prototypeCenterSum: \(labels.count) labels for codes \(codes.shape)")
-    return (codes - prototypes.indexSelect(labels, axis: 0)).squared().sum()
+    return (codes - prototypes.detached().indexSelect(labels, axis: 0)).squared().sum() / Float(codes.shape[1])
 }
 
 /// The quantization term `(1/(N·K)) Σᵢ ‖hᵢ − sgn(hᵢ)‖²` (per-bit mean, `sgn(0) = 1`); the sign is

@@ -81,12 +81,41 @@ public final class LabelPrototypes: Module {
     ///     `Embedding` (AdaLabelHash).
     init(classCount: Int, bitCount: Int, wordEmbeddings: Tensor?, generator: inout SeededGenerator) {
         if let wordEmbeddings {
-            embeddings = Parameter(wordEmbeddings, isTrainable: false)
+            embeddings = Parameter(Self.centred(wordEmbeddings), isTrainable: false)
             projection = Linear(inputFeatures: wordEmbeddings.shape[1], outputFeatures: bitCount, generator: &generator)
         } else {
             embeddings = Parameter(Tensor.uniform([classCount, bitCount], low: -0.05, high: 0.05, generator: &generator))
             projection = nil
         }
+    }
+
+    /// The word embeddings less their mean over the classes, each row then scaled to norm √D
+    /// (unit mean square per entry), or left at zero when it equals the mean.
+    ///
+    /// Sentence embeddings of class names share a large common direction (the ten digit names'
+    /// cosines are 0.4–0.8), so `tanh(W·e + b)` of the raw vectors starts with ten nearly equal
+    /// prototypes and the codes can collapse onto them before the objective separates them.
+    /// Removing the mean keeps every difference between classes; the scale puts `W·e` (PyTorch's
+    /// default initialisation of W) in tanh's working range instead of near 0.
+    ///
+    /// **Shape**: `[C, D]` → `[C, D]`.
+    public static func centred(_ embeddings: Tensor) -> Tensor {
+        let (classCount, dimension) = (embeddings.shape[0], embeddings.shape[1])
+        var values = embeddings.scalars
+        for d in 0..<dimension {
+            var mean: Float = 0
+            for c in 0..<classCount { mean += values[c * dimension + d] }
+            mean /= Float(classCount)
+            for c in 0..<classCount { values[c * dimension + d] -= mean }
+        }
+        for c in 0..<classCount {
+            let row = (c * dimension)..<((c + 1) * dimension)
+            let norm = values[row].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 1e-12 else { continue }
+            let factor = Float(dimension).squareRoot() / norm
+            for index in row { values[index] *= factor }
+        }
+        return Tensor(shape: [classCount, dimension], scalars: values)
     }
 
     /// Whether the prototypes come from word embeddings.

@@ -57,9 +57,10 @@ struct SemanticHashTests {
     @Test func centerAndQuantizationTermsMatchHandComputedValues() {
         let codes = Tensor(shape: [2, 2], scalars: [1, 0, 0, 1])
         let prototypes = Tensor(shape: [2, 2], scalars: [0, 0, 1, 1])
-        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [0, 1]).item, 2)
-        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [1, 1]).item, 2)
-        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [1, 0]).item, 2)
+        // Per-bit means (K = 2): ‖(1, 0)‖²/2 + ‖(−1, 0)‖²/2 = 1, and so on.
+        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [0, 1]).item, 1)
+        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [1, 1]).item, 1)
+        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [1, 0]).item, 1)
         expectClose(prototypeCenterSum(codes: prototypes, prototypes: prototypes, labels: [0, 1]).item, 0)
         // (0.5 − 1)² + (−0.25 + 1)² over 2 entries.
         expectClose(signQuantizationLoss(Tensor(shape: [1, 2], scalars: [0.5, -0.25])).item, 0.40625)
@@ -73,7 +74,10 @@ struct SemanticHashTests {
         let labels = [0, 2, 1, 1, 0]
         checkGradients(at: [codes, prototypes], "softmax") { prototypeSoftmaxLoss(codes: $0[0], prototypes: $0[1], labels: labels, scale: 10) }
         checkGradients(at: [codes, prototypes], "hinge") { prototypeHingeLoss(codes: $0[0], prototypes: $0[1], labels: labels, margin: 1) }
-        checkGradients(at: [codes, prototypes], "center") { prototypeCenterSum(codes: $0[0], prototypes: $0[1], labels: labels) }
+        checkGradients(at: [codes], "center") { prototypeCenterSum(codes: $0[0], prototypes: prototypes, labels: labels) }
+        // The prototypes are the center loss's targets: no gradient reaches them.
+        let (_, toPrototypes) = valueAndGradient(at: [prototypes]) { prototypeCenterSum(codes: codes, prototypes: $0[0], labels: labels) }
+        #expect(toPrototypes[0].scalars.allSatisfy { $0 == 0 })
         let awayFromZero = randomTensor([4, 5], seed: 3, low: 0.1, high: 0.9) * Tensor(shape: [5], scalars: [1, -1, 1, -1, 1])
         checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { signQuantizationLoss($0[0]) }
     }
@@ -94,8 +98,9 @@ struct SemanticHashTests {
             }
         case "prototype_center":
             let (labels, weight, count) = (try c.ints("labels"), try c.float("weight"), try c.int("count"))
-            try expectMatchesTorch(c, inputNames: ["codes", "prototypes"]) {
-                prototypeCenterSum(codes: $0[0], prototypes: $0[1], labels: labels) * (weight / 2 / Float(count))
+            let prototypes = try c.tensor("prototypes")
+            try expectMatchesTorch(c, inputNames: ["codes"]) {
+                prototypeCenterSum(codes: $0[0], prototypes: prototypes, labels: labels) * (weight / 2 / Float(count))
             }
         case "prototypes_from_words":
             // The module itself: its frozen word embeddings through its projection and tanh.
@@ -133,6 +138,19 @@ struct SemanticHashTests {
             #expect(method.model.prototypes.embeddings.shape == [3, 8] && method.model.prototypes.embeddings.isTrainable)
             #expect(method.optimizers[0].optimizer.parameters.contains { $0 === method.model.prototypes.embeddings })
         }
+    }
+
+    @Test func wordEmbeddingsAreCentredAndScaledKeepingTheirDifferences() {
+        let words = Tensor(shape: [3, 2], scalars: [1, 2, 3, 2, 2, 5])
+        let centred = LabelPrototypes.centred(words).scalars
+        // Mean (2, 3); rows (−1, −1), (1, −1), (0, 2), each scaled to norm √2.
+        let expected: [Float] = [-1, -1, 1, -1, 0, 2].enumerated().map { index, value in
+            value * Float(2).squareRoot() / (index < 4 ? Float(2).squareRoot() : 2)
+        }
+        for (value, want) in zip(centred, expected) { expectClose(value, want) }
+        // A class equal to the mean stays at zero rather than dividing by zero.
+        let same = LabelPrototypes.centred(Tensor(shape: [2, 2], scalars: [1, 1, 1, 1])).scalars
+        #expect(same == [0, 0, 0, 0])
     }
 
     @Test func classificationIsTheNearestPrototype() throws {

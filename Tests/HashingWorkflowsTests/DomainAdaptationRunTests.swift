@@ -1,0 +1,91 @@
+import Datasets
+import Evaluation
+import Foundation
+import HashingCore
+import HashingWorkflows
+import TensorCore
+import Testing
+
+/// A domain-adaptive method (DAH) run end to end on a real, embedded pair.
+@Suite("Domain-adaptive runs", .serialized)
+struct DomainAdaptationRunTests {
+    func specification(output: URL, epochs: Int = 2) -> RunSpecification {
+        var specification = RunSpecification()
+        specification.method = "dah"
+        specification.backbone = "lenet-bn"
+        specification.dataset = "optdigits-to-mfeat"
+        specification.bits = 16
+        specification.batchSize = 50
+        specification.trainingLimit = 300
+        specification.validationDatabaseLimit = 200
+        specification.methodConfiguration = #"{"pseudoLabelThreshold": 0.5}"#
+        specification.trainer.epochs = epochs
+        specification.trainer.learningRateMilestones = [2]
+        specification.trainer.progress = .quiet
+        specification.trainer.outputDirectory = output.path
+        specification.evaluation = RetrievalOptions(topK: 100)
+        return specification
+    }
+
+    func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("hashing-da-\(UUID().uuidString)", isDirectory: true)
+    }
+
+    func state(_ experiment: Experiment) -> [String: [Float]] {
+        var state: [String: [Float]] = [:]
+        for (path, parameter) in experiment.method.network.namedParameters() { state[path] = parameter.value.scalars }
+        for (path, buffer) in experiment.method.network.namedBuffers() { state[path] = buffer.value.scalars }
+        return state
+    }
+
+    @Test func permutingTheTargetLabelsLeavesTheTrainedWeightsBitIdentical() throws {
+        let (first, second) = (temporaryDirectory(), temporaryDirectory())
+        defer {
+            try? FileManager.default.removeItem(at: first)
+            try? FileManager.default.removeItem(at: second)
+        }
+        let pair = try DataCatalog.domainPair("optdigits-to-mfeat", seed: RunSpecification().seed)
+        var permuted = pair
+        var generator = SeededGenerator(seed: 77)
+        permuted.target.labels.shuffle(using: &generator)
+        #expect(permuted.target.labels != pair.target.labels)
+
+        let reference = try Experiment(specification(output: first), domainPair: pair)
+        #expect(reference.trainsOnTarget)
+        let referenceSummary = try reference.train(resume: false)
+        let shuffled = try Experiment(specification(output: second), domainPair: permuted)
+        let shuffledSummary = try shuffled.train(resume: false)
+        #expect(state(reference) == state(shuffled))
+        #expect(referenceSummary.validationMAPByEpoch == shuffledSummary.validationMAPByEpoch)
+        // The labels did reach the log, where only the pseudo-labels' accuracy is measured with them.
+        #expect(referenceSummary.history.allSatisfy { $0.pseudoLabelFraction != nil && $0.pseudoLabelAccuracy != nil })
+        #expect(referenceSummary.history.map(\.pseudoLabelAccuracy) != shuffledSummary.history.map(\.pseudoLabelAccuracy))
+    }
+
+    @Test func interruptedThenResumedEqualsUninterrupted() throws {
+        let (straight, interrupted) = (temporaryDirectory(), temporaryDirectory())
+        defer {
+            try? FileManager.default.removeItem(at: straight)
+            try? FileManager.default.removeItem(at: interrupted)
+        }
+        let reference = try Experiment(specification(output: straight, epochs: 3))
+        _ = try reference.train(resume: false)
+        let referenceCodes = try reference.encode(.query, domain: .target).codes
+
+        let first = try Experiment(specification(output: interrupted, epochs: 3))
+        try FileManager.default.createDirectory(at: interrupted, withIntermediateDirectories: true)
+        _ = try first.makeTrainer().run(resume: false, stoppingAfterEpoch: 1)
+        let second = try Experiment(specification(output: interrupted, epochs: 3))
+        let summary = try second.train(resume: true)
+        #expect(summary.epochsCompleted == 3)
+        #expect(try second.encode(.query, domain: .target).codes == referenceCodes)
+        #expect(state(second) == state(reference))
+    }
+
+    @Test func aDomainAdaptiveMethodOnOneDataSetIsOneClearLine() throws {
+        var options = specification(output: temporaryDirectory())
+        options.dataset = "embedded-digits"
+        let error = try #require(throws: WorkflowError.self) { _ = try Experiment(options) }
+        #expect(error.description.contains("dah adapts to an unlabelled target domain") && !error.description.contains("\n"))
+    }
+}
