@@ -15,12 +15,12 @@ struct DomainAdaptationRunTests {
         specification.backbone = "lenet-bn"
         specification.dataset = "optdigits-to-mfeat"
         specification.bits = 16
-        specification.batchSize = 50
+        specification.batchSize = 100
         specification.trainingLimit = 300
         specification.validationDatabaseLimit = 200
         specification.methodConfiguration = #"{"pseudoLabelThreshold": 0.5}"#
         specification.trainer.epochs = epochs
-        specification.trainer.learningRateMilestones = [2]
+        specification.trainer.learningRateMilestones = [1]
         specification.trainer.progress = .quiet
         specification.trainer.outputDirectory = output.path
         specification.evaluation = RetrievalOptions(topK: 100)
@@ -50,10 +50,10 @@ struct DomainAdaptationRunTests {
         permuted.target.labels.shuffle(using: &generator)
         #expect(permuted.target.labels != pair.target.labels)
 
-        let reference = try Experiment(specification(output: first), domainPair: pair)
+        let reference = try Experiment(specification(output: first, epochs: 1), domainPair: pair)
         #expect(reference.trainsOnTarget)
         let referenceSummary = try reference.train(resume: false)
-        let shuffled = try Experiment(specification(output: second), domainPair: permuted)
+        let shuffled = try Experiment(specification(output: second, epochs: 1), domainPair: permuted)
         let shuffledSummary = try shuffled.train(resume: false)
         #expect(state(reference) == state(shuffled))
         #expect(referenceSummary.validationMAPByEpoch == shuffledSummary.validationMAPByEpoch)
@@ -68,16 +68,16 @@ struct DomainAdaptationRunTests {
             try? FileManager.default.removeItem(at: straight)
             try? FileManager.default.removeItem(at: interrupted)
         }
-        let reference = try Experiment(specification(output: straight, epochs: 3))
+        let reference = try Experiment(specification(output: straight))
         _ = try reference.train(resume: false)
         let referenceCodes = try reference.encode(.query, domain: .target).codes
 
-        let first = try Experiment(specification(output: interrupted, epochs: 3))
+        let first = try Experiment(specification(output: interrupted))
         try FileManager.default.createDirectory(at: interrupted, withIntermediateDirectories: true)
         _ = try first.makeTrainer().run(resume: false, stoppingAfterEpoch: 1)
-        let second = try Experiment(specification(output: interrupted, epochs: 3))
+        let second = try Experiment(specification(output: interrupted))
         let summary = try second.train(resume: true)
-        #expect(summary.epochsCompleted == 3)
+        #expect(summary.epochsCompleted == 2)
         #expect(try second.encode(.query, domain: .target).codes == referenceCodes)
         #expect(state(second) == state(reference))
     }
