@@ -105,6 +105,8 @@ torch-env:
 ## Regenerates the committed PyTorch golden values under Tests/Fixtures/torch.
 fixtures: torch-env
 	$(PYTHON) Scripts/make_torch_fixtures.py
+	$(PYTHON) Scripts/make_domain_fixtures.py
+	$(PYTHON) Scripts/make_prototype_fixtures.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Core Backbones Methods Datasets Evaluation Examples Benchmarks Tests

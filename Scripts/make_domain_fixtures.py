@@ -8,14 +8,13 @@ helpers it uses; run it with the same environment):
 Read by Tests/HashingCoreTests/DomainAdapterTests.swift. Target labels of -1 mean "no pseudo-label".
 """
 
-import json
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torch_fixtures import OUTPUT_DIRECTORY, Inputs, run_case  # noqa: E402
+from make_torch_fixtures import Inputs, run_case, write_family  # noqa: E402
 
 
 def centroid_alignment(source, target, source_labels, target_labels):
@@ -50,14 +49,7 @@ def cases():
 
 
 def main():
-    os.makedirs(OUTPUT_DIRECTORY, exist_ok=True)
-    records = cases()
-    text = json.dumps({"torch_version": torch.__version__, "family": "domain_adaptation", "cases": records},
-                      separators=(",", ":")) + "\n"
-    path = os.path.join(OUTPUT_DIRECTORY, "domain_adaptation.json")
-    with open(path, "w") as file:
-        file.write(text)
-    print(f"wrote {len(records)} cases to {path}")
+    write_family("domain_adaptation", cases())
 
 
 if __name__ == "__main__":

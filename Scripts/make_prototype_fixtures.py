@@ -9,7 +9,6 @@ Read by Tests/SemanticHashTests. The losses are written here from their definiti
 method's README, independently of the Swift code.
 """
 
-import json
 import os
 import sys
 
@@ -17,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torch_fixtures import OUTPUT_DIRECTORY, Inputs, run_case  # noqa: E402
+from make_torch_fixtures import Inputs, run_case, write_family  # noqa: E402
 
 
 def centred(words):
@@ -118,14 +117,7 @@ def cases():
 
 
 def main():
-    os.makedirs(OUTPUT_DIRECTORY, exist_ok=True)
-    records = cases()
-    text = json.dumps({"torch_version": torch.__version__, "family": "label_prototypes", "cases": records},
-                      separators=(",", ":")) + "\n"
-    path = os.path.join(OUTPUT_DIRECTORY, "label_prototypes.json")
-    with open(path, "w") as file:
-        file.write(text)
-    print(f"wrote {len(records)} cases to {path}")
+    write_family("label_prototypes", cases())
 
 
 if __name__ == "__main__":

@@ -473,23 +473,28 @@ FAMILIES = {
 }
 
 
-def main():
+def write_family(family, cases):
+    """Writes one family's cases to OUTPUT_DIRECTORY/<family>.json; returns the bytes written."""
     os.makedirs(OUTPUT_DIRECTORY, exist_ok=True)
+    names = [case["name"] for case in cases]
+    assert len(names) == len(set(names)), f"{family}: duplicate case names"
+    text = json.dumps({"torch_version": torch.__version__, "family": family, "cases": cases},
+                      separators=(",", ":")) + "\n"
+    path = os.path.join(OUTPUT_DIRECTORY, f"{family}.json")
+    with open(path, "w") as file:
+        file.write(text)
+    print(f"{family:18s} {len(cases):3d} cases {len(text):8d} bytes")
+    return len(text)
+
+
+def main():
     total_bytes = 0
     total_cases = 0
     for family, make in FAMILIES.items():
         torch.manual_seed(0)  # nothing should draw from the global generator, but just in case
         cases = make()
-        names = [case["name"] for case in cases]
-        assert len(names) == len(set(names)), f"{family}: duplicate case names"
-        text = json.dumps({"torch_version": torch.__version__, "family": family, "cases": cases},
-                          separators=(",", ":")) + "\n"
-        path = os.path.join(OUTPUT_DIRECTORY, f"{family}.json")
-        with open(path, "w") as file:
-            file.write(text)
-        total_bytes += len(text)
+        total_bytes += write_family(family, cases)
         total_cases += len(cases)
-        print(f"{family:18s} {len(cases):3d} cases {len(text):8d} bytes")
     print(f"{'total':18s} {total_cases:3d} cases {total_bytes:8d} bytes")
     assert total_bytes < 2_000_000, "fixtures must stay under 2 MB"
 
