@@ -69,6 +69,7 @@ experiment-semantic-hash: deps data
 	.build/release/hashing experiment Examples/SemanticHash/mnist-source.json --output runs/sh-mnist
 	mkdir -p Examples/SemanticHash/plots
 	cp runs/sh-mnist/results.md Examples/SemanticHash/mnist-source-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-mnist Examples/SemanticHash/mnist-source.json Examples/SemanticHash/mnist-source-runs.md
 	cp runs/sh-mnist/plots/*.svg Examples/SemanticHash/plots/
 	Scripts/update-readme-results.sh
 
