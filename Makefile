@@ -70,6 +70,9 @@ experiment-semantic-hash: deps data
 	mkdir -p Examples/SemanticHash/plots
 	cp runs/sh-mnist/results.md Examples/SemanticHash/mnist-source-results.md
 	python3 Scripts/list_experiment_runs.py runs/sh-mnist Examples/SemanticHash/mnist-source.json Examples/SemanticHash/mnist-source-runs.md
+	.build/release/hashing experiment Examples/SemanticHash/free-embeddings.json --output runs/sh-free
+	grep -v "^!\[" runs/sh-free/results.md > Examples/SemanticHash/free-embeddings-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-free Examples/SemanticHash/free-embeddings.json Examples/SemanticHash/free-embeddings-runs.md
 	cp runs/sh-mnist/plots/*.svg Examples/SemanticHash/plots/
 	Scripts/update-readme-results.sh
 
