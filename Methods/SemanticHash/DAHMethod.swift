@@ -69,8 +69,8 @@ public final class DAHMethod: HashingNetworkMethod {
     public func lossTerms(source: DomainBatch, target: DomainBatch) throws -> (terms: [LossTerm], selection: PseudoLabels) {
         guard let labels = source.labels else { throw TrainingError.invalidData("dah needs labelled source images") }
         let prototypes = model.prototypes()
-        let sourceCodes = model.hash(model.backbone.features(source.images, domain: source.domain))
-        let targetCodes = model.hash(model.backbone.features(target.images, domain: target.domain))
+        let sourceCodes = model.codes(source.images, domain: source.domain)
+        let targetCodes = model.codes(target.images, domain: target.domain)
         let targetLogits = prototypeLogits(codes: targetCodes.detached(), prototypes: prototypes.detached(), scale: configuration.similarityScale)
         let selection = PseudoLabels.select(logits: targetLogits, indices: target.indices, threshold: configuration.pseudoLabelThreshold)
         let (rows, pseudo) = selection.rows(of: target.indices)

@@ -147,9 +147,14 @@ public final class LabelPrototypeNetwork: Module, HashingNetwork {
         self.similarityScale = similarityScale
     }
 
+    /// The relaxed codes `h` `[N, K]` alone (what the losses need; no logits).
+    public func codes(_ images: Tensor, domain: Domain) -> Tensor {
+        hash(backbone.features(images, domain: domain))
+    }
+
     /// Codes `h` `[N, K]` and logits `[N, C]`.
     public func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput {
-        let codes = hash(backbone.features(images, domain: domain))
+        let codes = codes(images, domain: domain)
         return HashingOutput(codes: codes, logits: prototypeLogits(codes: codes, prototypes: prototypes(), scale: similarityScale))
     }
 }
@@ -180,7 +185,7 @@ public final class SemanticHashMethod: HashingNetworkMethod {
         guard let labels = batch.source.labels else { throw TrainingError.invalidData("semantic-hash needs labelled images") }
         return try optimizeJointly(progress: progress) {
             let prototypes = model.prototypes()
-            let codes = model.hash(model.backbone.features(batch.source.images, domain: batch.source.domain))
+            let codes = model.codes(batch.source.images, domain: batch.source.domain)
             return labelledTerms(configuration, codes: codes, prototypes: prototypes, labels: labels, centerCount: labels.count)
         }
     }

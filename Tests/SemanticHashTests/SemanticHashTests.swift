@@ -223,8 +223,8 @@ struct SemanticHashTests {
             let (terms, selection) = try method.lossTerms(source: batch.source, target: batch.target!)
             // The same forward again (training mode, same batches) gives the outputs to check by hand.
             let prototypes = method.model.prototypes()
-            let targetCodes = method.model.hash(method.model.backbone.features(batch.target!.images, domain: .target))
-            let sourceCodes = method.model.hash(method.model.backbone.features(batch.source.images, domain: .source))
+            let targetCodes = method.model.codes(batch.target!.images, domain: .target)
+            let sourceCodes = method.model.codes(batch.source.images, domain: .source)
             let probabilities = prototypeLogits(codes: targetCodes, prototypes: prototypes, scale: 10).softmax(alongAxis: 1)
             var expectedRows: [Int] = []
             var expectedLabels: [Int] = []
