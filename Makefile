@@ -74,6 +74,15 @@ experiment-semantic-hash: deps data
 	grep -v "^!\[" runs/sh-free/results.md > Examples/SemanticHash/free-embeddings-results.md
 	python3 Scripts/list_experiment_runs.py runs/sh-free Examples/SemanticHash/free-embeddings.json Examples/SemanticHash/free-embeddings-runs.md
 	cp runs/sh-mnist/plots/*.svg Examples/SemanticHash/plots/
+	.build/release/hashing experiment Examples/SemanticHash/mfeat-source.json --output runs/sh-mfeat
+	cp runs/sh-mfeat/results.md Examples/SemanticHash/mfeat-source-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-mfeat Examples/SemanticHash/mfeat-source.json Examples/SemanticHash/mfeat-source-runs.md
+	cp runs/sh-mfeat/plots/*.svg Examples/SemanticHash/plots/
+	bash Scripts/fetch-photos.sh
+	.build/release/hashing experiment Examples/SemanticHash/color-mnist.json --output runs/sh-color
+	cp runs/sh-color/results.md Examples/SemanticHash/color-mnist-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-color Examples/SemanticHash/color-mnist.json Examples/SemanticHash/color-mnist-runs.md
+	cp runs/sh-color/plots/*.svg Examples/SemanticHash/plots/
 	Scripts/update-readme-results.sh
 
 ## A small grid on the embedded digits (minutes, no download); refreshes the committed Examples/Quick/results.md and plots.

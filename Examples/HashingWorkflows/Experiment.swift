@@ -130,12 +130,24 @@ public final class Experiment {
     public var trainsOnTarget: Bool { target != nil && method.adaptsToTarget }
 
     /// Source training positions (optionally capped by a seeded sample).
-    var trainingIndices: [Int] {
+    public var trainingIndices: [Int] {
         guard specification.trainingLimit > 0, specification.trainingLimit < split.train.count else { return split.train }
         var generator = SeededGenerator(seed: specification.seed ^ 0x7472_6169_6E69_6E67)
         var indices = split.train
         indices.shuffle(using: &generator)
         return Array(indices.prefix(specification.trainingLimit)).sorted()
+    }
+
+    /// Target training positions the adaptation sees (optionally capped by a seeded sample).
+    public var targetTrainingIndices: [Int] {
+        guard let target else { return [] }
+        guard let limit = specification.targetTrainingLimit, limit > 0, limit < target.split.train.count else {
+            return target.split.train
+        }
+        var generator = SeededGenerator(seed: specification.seed ^ 0x7467_745F_6C69_6D69)
+        var indices = target.split.train
+        indices.shuffle(using: &generator)
+        return Array(indices.prefix(limit)).sorted()
     }
 
     /// The trainer for this run (writes into the run directory).
@@ -146,7 +158,7 @@ public final class Experiment {
         var targetLoader: BatchLoader?
         if let target, trainsOnTarget {
             targetLoader = try BatchLoader(
-                dataset: target.dataset, indices: target.split.train, batchSize: specification.batchSize,
+                dataset: target.dataset, indices: targetTrainingIndices, batchSize: specification.batchSize,
                 seed: specification.seed ^ 0x7461_7267_6574, shuffles: true, augmentation: augmentation, providesLabels: false)
         }
         var sample = split.train

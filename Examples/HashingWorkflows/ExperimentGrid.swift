@@ -121,6 +121,8 @@ public struct ExperimentGrid: Codable, Equatable {
         public var trainingPerClass: Int
         public var validationDatabaseLimit: Int
         public var trainingLimit: Int
+        /// Domain pairs: at most this many unlabelled target training images (`nil` = all).
+        public var targetTrainingLimit: Int?
         public var imageSize: Int?
         public var channels: Int?
         /// K of mAP@K.
@@ -151,7 +153,7 @@ public struct ExperimentGrid: Codable, Equatable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case epochs, learningRateMilestones, learningRateGamma, batchSize, validateEvery, validationPerClass, queryPerClass,
-                trainingPerClass, validationDatabaseLimit, trainingLimit, imageSize, channels, topK, radius
+                trainingPerClass, validationDatabaseLimit, trainingLimit, targetTrainingLimit, imageSize, channels, topK, radius
         }
 
         public init(from decoder: Decoder) throws {
@@ -170,6 +172,7 @@ public struct ExperimentGrid: Codable, Equatable {
             validationDatabaseLimit =
                 try container.decodeIfPresent(Int.self, forKey: .validationDatabaseLimit) ?? defaults.validationDatabaseLimit
             trainingLimit = try container.decodeIfPresent(Int.self, forKey: .trainingLimit) ?? defaults.trainingLimit
+            targetTrainingLimit = try container.decodeIfPresent(Int.self, forKey: .targetTrainingLimit)
             imageSize = try container.decodeIfPresent(Int.self, forKey: .imageSize)
             channels = try container.decodeIfPresent(Int.self, forKey: .channels)
             topK = try container.decodeIfPresent(Int.self, forKey: .topK) ?? defaults.topK
@@ -192,6 +195,9 @@ public struct ExperimentGrid: Codable, Equatable {
                 ("validationDatabaseLimit", validationDatabaseLimit), ("trainingLimit", trainingLimit),
             ] {
                 try require(value >= 0, "\(name) must be ≥ 0, got \(value)")
+            }
+            if let targetTrainingLimit {
+                try require(targetTrainingLimit >= 1, "targetTrainingLimit must be at least 1, got \(targetTrainingLimit)")
             }
             if let imageSize { try require(imageSize >= 1, "imageSize must be at least 1, got \(imageSize)") }
             if let channels { try require(channels >= 1, "channels must be at least 1, got \(channels)") }
@@ -465,6 +471,7 @@ public struct ExperimentGrid: Codable, Equatable {
         specification.trainingPerClass = settings.trainingPerClass
         specification.validationDatabaseLimit = settings.validationDatabaseLimit
         specification.trainingLimit = settings.trainingLimit
+        specification.targetTrainingLimit = settings.targetTrainingLimit
         specification.trainer.epochs = settings.epochs
         specification.trainer.learningRateMilestones = settings.learningRateMilestones
         specification.trainer.learningRateGamma = settings.learningRateGamma

@@ -271,6 +271,7 @@ public struct ExperimentResults {
                 + "per class: \(settings.validationPerClass) validation images (held out of training), and on data sets without an official "
                 + "test set \(settings.queryPerClass) queries and \(settings.trainingPerClass) training images (domain pairs use their own protocol)"
                 + (settings.trainingLimit > 0 ? "; at most \(settings.trainingLimit) training images" : "")
+                + (settings.targetTrainingLimit.map { "; adaptation on at most \($0) unlabelled target training images" } ?? "")
                 + (settings.imageSize.map { "; images resized to \($0)×\($0)" } ?? "")
                 + (settings.channels.map { "; \($0) channels" } ?? "") + "; mAP@K with K = \(settings.topK), radius r = \(settings.radius).",
             "",

@@ -34,6 +34,9 @@ public struct RunSpecification: Codable, Equatable {
     public var validationDatabaseLimit = 5000
     /// Training uses at most this many (source) images (0 = all), for quick runs.
     public var trainingLimit = 0
+    /// Domain pairs: adaptation trains on at most this many unlabelled target images (a seeded
+    /// sample; `nil` = all). The target database of the evaluation stays whole.
+    public var targetTrainingLimit: Int?
     /// A `.npy` file of class-name vectors `[classes, dimension]` for label-prototype methods; when
     /// `nil`, the package's embedded sentence embeddings of the data set's class names, where it
     /// has them.

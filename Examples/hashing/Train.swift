@@ -26,6 +26,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Per-class protocol: queries per class.") var queryPerClass = 100
     @Option(help: "Per-class protocol: training images per class.") var trainingPerClass = 500
     @Option(help: "Use at most this many training images (0 = all).") var trainingLimit = 0
+    @Option(help: "Domain pairs: adapt on at most this many unlabelled target training images (a seeded sample; default all).")
+    var targetTrainingLimit: Int?
     @Option(help: "Validate every N epochs.") var validateEvery = 1
     @Option(help: "Top K for the final mAP@K.") var topK = 1000
 
@@ -33,6 +35,9 @@ struct RunOptions: ParsableArguments {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard validateEvery >= 1 else { throw ValidationError("--validate-every must be at least 1") }
+        if let targetTrainingLimit, targetTrainingLimit < 1 {
+            throw ValidationError("--target-training-limit must be at least 1")
+        }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
         guard lrGamma > 0 else { throw ValidationError("--lr-gamma must be positive") }
     }
@@ -51,6 +56,7 @@ struct RunOptions: ParsableArguments {
         specification.queryPerClass = queryPerClass
         specification.trainingPerClass = trainingPerClass
         specification.trainingLimit = trainingLimit
+        specification.targetTrainingLimit = targetTrainingLimit
         specification.methodConfiguration = methodConfig
         specification.labelEmbeddings = labelEmbeddings
         specification.trainer.epochs = epochs

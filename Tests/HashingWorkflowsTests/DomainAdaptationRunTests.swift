@@ -88,4 +88,24 @@ struct DomainAdaptationRunTests {
         let error = try #require(throws: WorkflowError.self) { _ = try Experiment(options) }
         #expect(error.description.contains("dah adapts to an unlabelled target domain") && !error.description.contains("\n"))
     }
+
+    @Test func aTargetTrainingLimitIsASeededSampleOfTheTargetTrainingImages() throws {
+        var options = specification(output: temporaryDirectory())
+        let whole = try Experiment(options)
+        let pool = try #require(whole.target).split.train
+        #expect(whole.targetTrainingIndices == pool)
+        options.targetTrainingLimit = 50
+        let capped = try Experiment(options).targetTrainingIndices
+        #expect(capped.count == 50)
+        #expect(Set(capped).isSubset(of: Set(pool)))
+        #expect(capped == capped.sorted())
+        #expect(try Experiment(options).targetTrainingIndices == capped)
+        options.seed = 2
+        let otherSeed = try Experiment(options).targetTrainingIndices
+        #expect(otherSeed != capped)
+        options.seed = 1
+        options.targetTrainingLimit = pool.count + 10
+        let beyondThePool = try Experiment(options).targetTrainingIndices
+        #expect(beyondThePool == pool)
+    }
 }
