@@ -131,23 +131,24 @@ public final class Experiment {
 
     /// Source training positions (optionally capped by a seeded sample).
     public var trainingIndices: [Int] {
-        guard specification.trainingLimit > 0, specification.trainingLimit < split.train.count else { return split.train }
-        var generator = SeededGenerator(seed: specification.seed ^ 0x7472_6169_6E69_6E67)
-        var indices = split.train
-        indices.shuffle(using: &generator)
-        return Array(indices.prefix(specification.trainingLimit)).sorted()
+        Self.seededSample(of: split.train, limit: specification.trainingLimit, seed: specification.seed ^ 0x7472_6169_6E69_6E67)
     }
 
     /// Target training positions the adaptation sees (optionally capped by a seeded sample).
     public var targetTrainingIndices: [Int] {
         guard let target else { return [] }
-        guard let limit = specification.targetTrainingLimit, limit > 0, limit < target.split.train.count else {
-            return target.split.train
-        }
-        var generator = SeededGenerator(seed: specification.seed ^ 0x7467_745F_6C69_6D69)
-        var indices = target.split.train
-        indices.shuffle(using: &generator)
-        return Array(indices.prefix(limit)).sorted()
+        return Self.seededSample(
+            of: target.split.train, limit: specification.targetTrainingLimit ?? 0, seed: specification.seed ^ 0x7467_745F_6C69_6D69)
+    }
+
+    /// `limit` positions of `indices` drawn with `seed`, in ascending order; all of them when
+    /// `limit` is 0 or not below their count.
+    static func seededSample(of indices: [Int], limit: Int, seed: UInt64) -> [Int] {
+        guard limit > 0, limit < indices.count else { return indices }
+        var generator = SeededGenerator(seed: seed)
+        var shuffled = indices
+        shuffled.shuffle(using: &generator)
+        return Array(shuffled.prefix(limit)).sorted()
     }
 
     /// The trainer for this run (writes into the run directory).
