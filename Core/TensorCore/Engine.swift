@@ -15,13 +15,25 @@ public enum Engine {
     /// Work is split into a fixed number of chunks that depends only on this count, so a given
     /// thread count always gives bit-identical results. BLAS itself always runs on one thread
     /// per call: the engine does the splitting.
+    /// Inside ``withThreadCount(_:_:)`` the count bound there, on that task's thread; elsewhere the
+    /// process-wide setting.
     public static var threadCount: Int {
-        get { _threadCount }
+        get { boundThreadCount ?? _threadCount }
         set {
             precondition(newValue >= 1, "Engine.threadCount must be at least 1, got \(newValue)")
             _threadCount = newValue
         }
     }
+
+    /// Runs `body` with `threads` as ``threadCount`` for the calling task only, leaving the
+    /// process-wide setting (and any other task running at the same time) untouched — for tests
+    /// that compare thread counts inside a process that runs other work concurrently.
+    public static func withThreadCount<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
+        precondition(threads >= 1, "Engine.withThreadCount needs at least 1 thread, got \(threads)")
+        return try $boundThreadCount.withValue(threads, operation: body)
+    }
+
+    @TaskLocal private static var boundThreadCount: Int?
 
     nonisolated(unsafe) private static var _threadCount: Int = {
         _ = blasInitialized

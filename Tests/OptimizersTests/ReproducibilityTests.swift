@@ -25,9 +25,11 @@ struct ReproducibilityTests {
     }
 
     func train(seed: UInt64, threads: Int) -> [Float] {
-        let saved = Engine.threadCount
-        Engine.threadCount = threads
-        defer { Engine.threadCount = saved }
+        // Bound for this test's task only: other suites train at the same time in this process.
+        Engine.withThreadCount(threads) { trainUnbound(seed: seed) }
+    }
+
+    func trainUnbound(seed: UInt64) -> [Float] {
         let model = SmallNet(seed: seed)
         let optimizer = Adam(model.trainableParameters(), learningRate: 0.01)
         let x = randomTensor([16, 1, 8, 8], seed: seed &+ 1)
@@ -42,6 +44,13 @@ struct ReproducibilityTests {
     @Test(arguments: [1, 2, 3])
     func sameSeedAndThreadsGiveIdenticalWeights(threads: Int) {
         #expect(train(seed: 5, threads: threads) == train(seed: 5, threads: threads))
+    }
+
+    @Test func aBoundThreadCountIsSeenOnlyInsideItsBody() {
+        let global = Engine.threadCount
+        let inside = Engine.withThreadCount(global + 3) { Engine.threadCount }
+        #expect(inside == global + 3)
+        #expect(Engine.threadCount == global)
     }
 
     @Test func differentSeedsGiveDifferentWeights() {
