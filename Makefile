@@ -83,6 +83,10 @@ experiment-semantic-hash: deps data
 	cp runs/sh-color/results.md Examples/SemanticHash/color-mnist-results.md
 	python3 Scripts/list_experiment_runs.py runs/sh-color Examples/SemanticHash/color-mnist.json Examples/SemanticHash/color-mnist-runs.md
 	cp runs/sh-color/plots/*.svg Examples/SemanticHash/plots/
+	@Scripts/fetch-fashion-mnist.sh
+	.build/release/hashing experiment Examples/SemanticHash/single-domain.json --output runs/sh-single
+	grep -v "^!\[" runs/sh-single/results.md > Examples/SemanticHash/single-domain-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-single Examples/SemanticHash/single-domain.json Examples/SemanticHash/single-domain-runs.md
 	Scripts/update-readme-results.sh
 
 ## A small grid on the embedded digits (minutes, no download); refreshes the committed Examples/Quick/results.md and plots.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes one table row per run of a finished domain-pair experiment grid, so every run behind a
+"""Writes one table row per run of a finished experiment grid (domain pairs or single data sets), so every run behind a
 mean ± sd is recorded in the repository:
 
     python3 Scripts/list_experiment_runs.py runs/sh-mnist Examples/SemanticHash/mnist-source.json \
@@ -23,25 +23,32 @@ def history(run_directory):
 
 def main(output, grid_file, destination):
     results = json.load(open(output + "/results.json"))
+    finished = [cell for cell in results["cells"] if cell.get("status") == "finished"]
+    # Domain pairs report target→target and target→source; a single data set query→database.
+    names = [entry["name"] for entry in finished[0]["retrieval"]] if finished else []
+    adapts = "target-to-target" in names
     rows = []
     for cell in results["cells"]:
         if cell.get("status") != "finished":
-            rows.append(f"| {cell['id']} | {cell.get('status', 'not run')} | | | | | |")
+            rows.append(f"| {cell['id']} | {cell.get('status', 'not run')} |" + " |" * (len(names) + 3))
             continue
         retrieval = {entry["name"]: entry for entry in cell["retrieval"]}
         last = history(output + "/runs/" + cell["id"])[-1]
         fraction = last.get("pseudoLabelFraction")
         pseudo = "—" if fraction is None else f"{100 * fraction:.0f}% ({100 * (last.get('pseudoLabelAccuracy') or 0):.0f}% right)"
-        rows.append(f"| {cell['id']} | {retrieval['target-to-target']['tieAwareMeanAveragePrecision']:.4f} | "
-                    f"{retrieval['target-to-source']['tieAwareMeanAveragePrecision']:.4f} | {100 * cell['accuracy']:.2f} | "
-                    f"{pseudo} | {cell['bestEpoch']} | {cell['seconds']:.0f} |")
+        maps = " | ".join(f"{retrieval[name]['tieAwareMeanAveragePrecision']:.4f}" for name in names)
+        rows.append(f"| {cell['id']} | {maps} | {100 * cell['accuracy']:.2f} | {pseudo} | {cell['bestEpoch']} | {cell['seconds']:.0f} |")
+    headings = [name.replace("-to-", "→") for name in names]
+    accuracy = "target acc. (%)" if adapts else "accuracy (%)"
+    split = "the source validation split" if adapts else "the validation split"
     lines = [f"# Every run of {grid_file}", "",
              f"One row per run, from `{output}/results.json` and each run's checkpoint history: tie-aware mAP@all, "
-             "target accuracy, the last epoch's target pseudo-labels (the fraction of target training images selected "
-             "in that epoch and how many are right, measured with labels only the log sees), the epoch that model "
-             "selection chose on the source validation split, and wall seconds of training + evaluation.", "",
-             "| run | target→target | target→source | target acc. (%) | pseudo-labels, last epoch | best epoch | seconds |",
-             "|---|---|---|---|---|---|---|"] + rows
+             f"{'target ' if adapts else ''}accuracy, the last epoch's target pseudo-labels (domain-adaptive runs: the "
+             "fraction of target training images selected in that epoch and how many are right, measured with labels "
+             f"only the log sees), the epoch that model selection chose on {split}, and wall seconds of training + "
+             "evaluation.", "",
+             "| run | " + " | ".join(headings) + f" | {accuracy} | pseudo-labels, last epoch | best epoch | seconds |",
+             "|---|" + "---|" * (len(names) + 4)] + rows
     with open(destination, "w") as file:
         file.write("\n".join(lines) + "\n")
     print(f"list_experiment_runs: {len(rows)} runs → {destination}")

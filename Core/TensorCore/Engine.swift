@@ -15,6 +15,7 @@ public enum Engine {
     /// Work is split into a fixed number of chunks that depends only on this count, so a given
     /// thread count always gives bit-identical results. BLAS itself always runs on one thread
     /// per call: the engine does the splitting.
+    ///
     /// Inside ``withThreadCount(_:_:)`` the count bound there, on that task's thread; elsewhere the
     /// process-wide setting.
     public static var threadCount: Int {
