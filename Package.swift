@@ -8,7 +8,7 @@ let languageModes: [SwiftLanguageMode] = [.v5]
 /// The built-in methods: one target per paper in Methods/<Name>, tested in Tests/<Name>Tests,
 /// registered in Methods/MethodCatalog/MethodCatalog.swift. A new method is a name here and a
 /// line there.
-let methods = ["SSDH", "ClasswiseHashing", "SemanticHash"]
+let methods = ["SSDH", "ClasswiseHashing", "SemanticHash", "IntersectantGAN"]
 
 let methodTargets: [Target] = methods.flatMap { name -> [Target] in
     [

@@ -1,6 +1,7 @@
 import Backbones
 import ClasswiseHashing
 import HashingCore
+import IntersectantGAN
 import SSDH
 import SemanticHash
 
@@ -13,6 +14,7 @@ public enum MethodCatalog {
         IDCWHMethod.registration,
         SemanticHashMethod.registration,
         DAHMethod.registration,
+        IntersectantGANMethod.registration,
     ]
 
     /// The registry of built-in methods.

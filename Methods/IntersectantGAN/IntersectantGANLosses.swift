@@ -1,0 +1,55 @@
+import HashingCore
+import NeuralNet
+import TensorCore
+
+// The loss terms of Intersectant-GAN (He et al., IJCAI 2019), as functions of tensors so that each
+// is tested on its own. Means replace the paper's sums throughout, so that no weight depends on
+// the batch size (Methods/IntersectantGAN/README.md, "Deviations and choices").
+
+/// The pairwise part of `L_h` (eq. 2): `½ · mean_{i,j} (uᵢᵀuⱼ / d − sᵢⱼ)²` over every ordered pair
+/// of source rows (the diagonal included), `sᵢⱼ = 1` when rows i and j share a label, else −1.
+///
+/// **Shape**: codes `[N, d]`, `labels` N → scalar.
+public func pairwiseHashLoss(codes: Tensor, labels: [Int]) -> Tensor {
+    precondition(codes.rank == 2 && codes.shape[0] == labels.count, "pairwiseHashLoss: \(labels.count) labels for codes \(codes.shape)")
+    let count = labels.count
+    var similarity = [Float](repeating: -1, count: count * count)
+    for i in 0..<count {
+        for j in 0..<count where labels[i] == labels[j] { similarity[i * count + j] = 1 }
+    }
+    let inner = codes.matmul(codes, transposeOther: true) / Float(codes.shape[1])
+    return (inner - Tensor(shape: [count, count], scalars: similarity)).squared().mean() * 0.5
+}
+
+/// The relaxation part of `L_h`: `½ · mean (u − sign u)²` over every element (`sign u` is a
+/// constant target; `sign 0 = 1`, as the binarisation).
+///
+/// **Shape**: codes `[N, d]` → scalar.
+public func codeQuantizationLoss(_ codes: Tensor) -> Tensor {
+    let signs = codes.detached().map { $0 >= 0 ? 1 : -1 }
+    return (codes - signs).squared().mean() * 0.5
+}
+
+/// The discriminators' side of the N+1-way adversarial loss `L_a` (eq. 10) for one discriminator:
+/// real images are classified as their (pseudo-)class, generated ones as the fake class N.
+///
+/// `realLabels[i]` is the class of real row i, or `nil` for a target image without a pseudo-label
+/// (it takes no part). Each of the two cross-entropies is a mean over its rows (0 when none).
+///
+/// **Shape**: real logits `[Nr, N+1]`, fake logits `[Nf, N+1]` → (real term, fake term).
+public func discriminatorLosses(realLogits: Tensor, realLabels: [Int?], fakeLogits: Tensor) -> (real: Tensor, fake: Tensor) {
+    precondition(realLogits.rank == 2 && fakeLogits.rank == 2 && realLogits.shape[1] == fakeLogits.shape[1], "discriminatorLosses: logits must be [N, classes + 1]")
+    let fakeClass = realLogits.shape[1] - 1
+    let real = crossEntropy(logits: realLogits, labels: realLabels.map { $0 ?? -1 }, ignoreIndex: -1)
+    let fake = crossEntropy(logits: fakeLogits, labels: [Int](repeating: fakeClass, count: fakeLogits.shape[0]))
+    return (real, fake)
+}
+
+/// The generators' side of `L_a`: a generated image should be classified as the class of the
+/// image it was generated from (not merely as "real"), `nil` rows taking no part; a mean over
+/// the rows that have a class (0 when none).
+///
+/// **Shape**: logits `[N, classes + 1]` → scalar.
+public func generatorAdversarialLoss(fakeLogits: Tensor, classes: [Int?]) -> Tensor {
+    crossEntropy(logits: fakeLogits, labels: classes.map { $0 ?? -1 }, ignoreIndex: -1)
+}

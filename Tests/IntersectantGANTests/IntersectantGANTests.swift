@@ -1,0 +1,284 @@
+import Foundation
+import HashingCore
+import MethodCatalog
+import NeuralNet
+import TensorCore
+import TestSupport
+import Testing
+
+@testable import IntersectantGAN
+
+/// A 3-class context on 16×16 toy images with a LeNet encoder.
+func context(bits: Int = 8, backbone: String = "lenet") throws -> MethodContext {
+    MethodContext(
+        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: backbone),
+        domainCount: 2, seed: 4)
+}
+
+/// Progress in an adversarial stage (every optimizer steps) or in pre-training (the encoder alone).
+func progress(_ step: Int, pretraining: Bool = false) -> TrainingProgress {
+    TrainingProgress(
+        epoch: 0, epochCount: 1, step: step, stepsPerEpoch: 40, stageName: pretraining ? "pretrain" : "adversarial-1",
+        activeOptimizers: pretraining ? ["encoder"] : nil)
+}
+
+/// A labelled source batch of toy digits and an unlabelled target batch of other toy digits,
+/// dimmed and shifted (another domain).
+func pairedBatch(count: Int = 12) -> TrainingBatch {
+    let (images, labels) = toyDigits(count: count, seed: 5)
+    let (targetImages, _) = toyDigits(count: count, seed: 6)
+    return TrainingBatch(
+        source: DomainBatch(images: images, labels: labels, indices: Array(0..<count), domain: .source),
+        target: DomainBatch(images: targetImages * 0.6 + 0.3, labels: nil, indices: Array(100..<(100 + count)), domain: .target))
+}
+
+func makeMethod(_ json: String = "{}", bits: Int = 8) throws -> IntersectantGANMethod {
+    let method = try MethodCatalog.registry().make("intersectant-gan", configuration: Data(json.utf8), context: context(bits: bits))
+    return try #require(method as? IntersectantGANMethod)
+}
+
+@Suite("Intersectant-GAN")
+struct IntersectantGANTests {
+    // MARK: - Losses on hand-computed cases
+
+    @Test func pairwiseHashLossMatchesHandComputedValue() {
+        // u₁ = u₂ = (1, 0) share label 0, u₃ = (0, 1) has label 1; d = 2.
+        // uᵢᵀuⱼ/d is ½ on the five same-label pairs (s = 1: (½ − 1)² = ¼) and 0 on the four
+        // cross pairs (s = −1: 1): ½ · (5·¼ + 4) / 9.
+        let codes = Tensor(shape: [3, 2], scalars: [1, 0, 1, 0, 0, 1])
+        #expect(abs(pairwiseHashLoss(codes: codes, labels: [0, 0, 1]).item - 0.5 * 5.25 / 9) < 1e-6)
+    }
+
+    @Test func quantizationLossMatchesHandComputedValue() {
+        // sign(0.5, −0.2, 0, −1) = (1, −1, 1, −1): ½ · (0.25 + 0.64 + 1 + 0) / 4.
+        let codes = Tensor(shape: [2, 2], scalars: [0.5, -0.2, 0, -1])
+        #expect(abs(codeQuantizationLoss(codes).item - 0.5 * 1.89 / 4) < 1e-6)
+    }
+
+    @Test func discriminatorTargetsAreTheClassForRealImagesAndIndexNForGeneratedOnes() {
+        // N = 2 classes: logits have 3 columns, the fake class is index 2.
+        let real = Tensor(shape: [3, 3], scalars: [2, 0, 1, 0, 3, -1, 1, 1, 1])
+        let fake = Tensor(shape: [2, 3], scalars: [0, 1, 4, 2, 0, 0])
+        func logSoftmax(_ row: [Double], _ column: Int) -> Double { row[column] - Foundation.log(row.map(Foundation.exp).reduce(0, +)) }
+        let (realTerm, fakeTerm) = discriminatorLosses(realLogits: real, realLabels: [0, 1, nil], fakeLogits: fake)
+        // The unlabelled third row takes no part; the mean is over the two labelled rows.
+        let expectedReal = -(logSoftmax([2, 0, 1], 0) + logSoftmax([0, 3, -1], 1)) / 2
+        let expectedFake = -(logSoftmax([0, 1, 4], 2) + logSoftmax([2, 0, 0], 2)) / 2
+        #expect(abs(Double(realTerm.item) - expectedReal) < 1e-5)
+        #expect(abs(Double(fakeTerm.item) - expectedFake) < 1e-5)
+        // The generator side asks for the class the image came from, not for "real".
+        let fooling = generatorAdversarialLoss(fakeLogits: fake, classes: [1, nil])
+        #expect(abs(Double(fooling.item) + logSoftmax([0, 1, 4], 1)) < 1e-5)
+        // No labelled row: the term is 0, not NaN.
+        #expect(generatorAdversarialLoss(fakeLogits: fake, classes: [nil, nil]).item == 0)
+    }
+
+    @Test func lossGradientsMatchFiniteDifferences() {
+        let codes = randomTensor([5, 6], seed: 1).tanh()
+        let labels = [0, 2, 1, 1, 0]
+        checkGradients(at: [codes], "pairs") { pairwiseHashLoss(codes: $0[0], labels: labels) }
+        let awayFromZero = randomTensor([4, 5], seed: 3, low: 0.1, high: 0.9) * Tensor(shape: [5], scalars: [1, -1, 1, -1, 1])
+        checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { codeQuantizationLoss($0[0]) }
+        let real = randomTensor([4, 4], seed: 7)
+        let fake = randomTensor([3, 4], seed: 8)
+        checkGradients(at: [real, fake], "discriminator") {
+            let (r, f) = discriminatorLosses(realLogits: $0[0], realLabels: [2, nil, 0, 1], fakeLogits: $0[1])
+            return r + f
+        }
+        checkGradients(at: [fake], "generator side") { generatorAdversarialLoss(fakeLogits: $0[0], classes: [1, nil, 2]) }
+    }
+
+    @Test(arguments: [GeneratorArchitecture.lenet, .digits])
+    func generatorGradientsMatchFiniteDifferencesThroughTheNetwork(architecture: GeneratorArchitecture) throws {
+        var generator = SeededGenerator(seed: 3)
+        let side = architecture == .digits ? 28 : 8
+        // LeakyReLU slope 1 keeps the function smooth: with a kink, a finite-difference step crosses
+        // it for a few of the hundreds of pre-activations (LeakyReLU itself is checked in
+        // TensorCoreTests). Batch norm runs in training mode, on batch statistics.
+        let network = try ImageGenerator(
+            codeLength: 4, imageShape: [1, side, side], architecture: architecture, width: 3, slope: 1, generator: &generator)
+        let codes = randomTensor([6, 4], seed: 11).tanh()
+        let images = randomTensor([6, 1, side, side], seed: 12, low: 0, high: 1)
+        #expect(network(codes).shape == [6, 1, side, side])
+        // The L1 reconstruction and the generated pixels, differentiated with respect to the codes.
+        // Centred on ½ (the sigmoid's value at 0), so the float sum the finite difference takes
+        // over thousands of pixels stays small and precise.
+        checkGradients(at: [codes], "pixels") { network($0[0]).addingScalar(-0.5) }
+        checkGradients(at: [codes], "reconstruction") { l1Loss(network($0[0]), images) }
+        // And with respect to a transposed convolution's weights.
+        let weight = network.deconvolutions[0].weight
+        let original = weight.value
+        checkGradients(at: [original], "weights") {
+            weight.value = $0[0]
+            defer { weight.value = original }
+            return l1Loss(network(codes), images)
+        }
+    }
+
+    @Test func generatorsProduceImagesOfTheirDomainShapeInTheUnitInterval() throws {
+        let method = try makeMethod()
+        let batch = pairedBatch()
+        let (_, forward) = method.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!)
+        let images = try #require(forward.images)
+        for picture in [images.sourceReconstruction, images.sourceToTarget, images.targetReconstruction, images.targetToSource] {
+            #expect(picture.shape == [12, 1, 16, 16])
+            #expect(picture.scalars.allSatisfy { $0 > 0 && $0 < 1 })
+        }
+    }
+
+    // MARK: - Pseudo-labels
+
+    @Test func pseudoLabelsAreTheConfidentTargetPredictionsOfTheSameForwardPass() throws {
+        let batch = pairedBatch()
+        // The untrained network's class probabilities on the target batch (the same seed builds
+        // the same network), and a threshold between the least and the most confident image.
+        let probabilities = try makeMethod().inference(batch.target!.images, domain: .target).logits!.softmax(alongAxis: 1)
+        let rows = (0..<12).map { row in (0..<3).map { probabilities.scalars[row * 3 + $0] } }
+        let confidences = rows.map { $0.max()! }.sorted()
+        let threshold = (confidences[5] + confidences[6]) / 2
+        let method = try makeMethod(#"{"pseudoLabelThreshold": \#(threshold)}"#)
+        let (_, forward) = method.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!)
+        var expected: [Int: Int] = [:]
+        for (row, p) in rows.enumerated() {
+            let best = p.indices.max { p[$0] < p[$1] }!
+            if p[best] > threshold { expected[100 + row] = best }
+        }
+        #expect(forward.selection.labels == expected)
+        #expect(forward.selection.scoredIndices == Set(100..<112))
+        #expect(!expected.isEmpty && expected.count < 12)
+    }
+
+    // MARK: - Training through the registry
+
+    @Test func stepsThroughTheRegistryGiveFiniteLossesAndCodesOfTheConfiguredWidth() throws {
+        let method = try makeMethod(#"{"encoderLearningRate": 0.001}"#, bits: 10)
+        #expect(method.adaptsToTarget)
+        #expect(method.optimizers.map(\.name) == ["encoder", "generators", "discriminators"])
+        let batch = pairedBatch()
+        var pretraining: [Float] = []
+        for step in 0..<30 {
+            let values = try method.trainingStep(batch, progress: progress(step, pretraining: true))
+            #expect(values.map(\.name) == ["classification"])
+            pretraining.append(values[0].value)
+        }
+        let (first, last): (Float, Float) = (pretraining.prefix(5).reduce(0, +), pretraining.suffix(5).reduce(0, +))
+        #expect(last < first * 0.5)
+        try method.prepareEpoch(progress(0), data: EpochData { _ in nil })
+        for step in 0..<5 {
+            let values = try method.trainingStep(batch, progress: progress(step))
+            #expect(values.allSatisfy { $0.value.isFinite })
+            #expect(
+                values.map(\.name) == [
+                    "classification", "target-classification", "hash-pairs", "hash-quantization", "centroid-alignment", "reconstruction",
+                    "adversarial-generators", "discriminator-real", "discriminator-fake",
+                ])
+        }
+        #expect(method.pseudoLabels?.scoredIndices == Set(100..<112))
+        let codes = method.binarization.bits(method.encode(batch.target!.images, domain: .target))
+        #expect(codes.count == 12 && codes.allSatisfy { $0.count == 10 })
+    }
+
+    @Test func aDigitsEncoderGetsTheFourDeconvolutionGenerator() throws {
+        let context = MethodContext(
+            bitCount: 16, classCount: 3, inputShape: [3, 28, 28], backbone: try MethodCatalog.backbones().registration(named: "digits-convnet"),
+            domainCount: 2, seed: 1)
+        let method = try #require(try MethodCatalog.registry().make("intersectant-gan", context: context) as? IntersectantGANMethod)
+        #expect(method.model.sourceGenerator.deconvolutions.count == 4)
+        #expect(method.model.sourceGenerator.fc == nil)
+        #expect(method.model.sourceGenerator(randomTensor([2, 16], seed: 1)).shape == [2, 3, 28, 28])
+    }
+
+    // MARK: - Switches
+
+    /// The gradient of every encoder and generator parameter with respect to the given terms.
+    func gradients(_ method: IntersectantGANMethod, keeping keep: (String) -> Bool) -> [Tensor] {
+        let batch = pairedBatch()
+        let parameters = method.model.encoderParameters + method.model.generatorParameters
+        return valueAndGradient(of: parameters) {
+            let terms = method.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!).terms
+            return terms.filter { keep($0.name) }.reduce(Tensor(0)) { $0 + $1.value }
+        }.1
+    }
+
+    @Test(arguments: [
+        ("useReconstruction", ["reconstruction"]), ("useAdversarial", ["adversarial-generators"]),
+        ("useCentroidAlignment", ["centroid-alignment"]), ("useHashLoss", ["hash-pairs", "hash-quantization"]),
+        ("useTargetClassification", ["target-classification"]),
+    ])
+    func aSwitchedOffLossContributesNothingToAnyGradient(switchName: String, terms: [String]) throws {
+        let on = try makeMethod(#"{"pseudoLabelThreshold": 0.3}"#)
+        let off = try makeMethod(#"{"pseudoLabelThreshold": 0.3, "\#(switchName)": false}"#)
+        let batch = pairedBatch()
+        let offTerms = off.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!).terms
+        #expect(Set(offTerms.map(\.name)).isDisjoint(with: terms))
+        // The term mattered when on …
+        let all = gradients(on) { _ in true }
+        let without = gradients(on) { !terms.contains($0) }
+        #expect(zip(all, without).contains { pair in zip(pair.0.scalars, pair.1.scalars).contains { abs($0 - $1) > 1e-6 } })
+        // … and off, every gradient is that of the other terms.
+        let switchedOff = gradients(off) { _ in true }
+        for (expected, actual) in zip(without, switchedOff) {
+            #expect(zip(expected.scalars, actual.scalars).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) })
+        }
+    }
+
+    @Test func withoutTheAdversarialLossTheDiscriminatorsNeverStep() throws {
+        let method = try makeMethod(#"{"useAdversarial": false}"#)
+        let before = method.model.discriminatorParameters.map(\.value.scalars)
+        let values = try method.trainingStep(pairedBatch(), progress: progress(0))
+        #expect(!values.contains { $0.name.hasPrefix("discriminator") || $0.name.hasPrefix("adversarial") })
+        #expect(method.model.discriminatorParameters.map(\.value.scalars) == before)
+        let classifierOnly = try makeMethod(#"{"useAdversarial": false, "useReconstruction": false}"#)
+        let generatorsBefore = classifierOnly.model.generatorParameters.map(\.value.scalars)
+        _ = try classifierOnly.trainingStep(pairedBatch(), progress: progress(0))
+        #expect(classifierOnly.model.generatorParameters.map(\.value.scalars) == generatorsBefore)
+        #expect(classifierOnly.trainingStages(epochs: 4).allSatisfy { $0.reinitialize.isEmpty })
+    }
+
+    // MARK: - Stages and errors
+
+    @Test func stagesArePretrainingThenAdversarialStagesThatRedrawTheOtherNetworks() throws {
+        let method = try makeMethod(#"{"pretrainEpochs": 2, "stages": 2}"#)
+        let stages = method.trainingStages(epochs: 7)
+        #expect(stages.map(\.name) == ["pretrain", "adversarial-1", "adversarial-2"])
+        #expect(stages.map(\.epochs) == [2, 3, 2])
+        #expect(stages[0].optimizers == ["encoder"])
+        #expect(stages[0].schedule.factor(epoch: 0) == 5)
+        for stage in stages.dropFirst() {
+            #expect(stage.optimizers == nil)
+            #expect(stage.reinitialize == IntersectantGANNetwork.adversarialParts)
+            #expect(stage.resetOptimizers == ["encoder", "generators", "discriminators"])
+        }
+        // Too few epochs: pre-training gives way to one adversarial epoch.
+        #expect(method.trainingStages(epochs: 1).map(\.name) == ["adversarial-1"])
+        #expect(method.trainingStages(epochs: 2).map(\.epochs) == [1, 1])
+        for path in IntersectantGANNetwork.adversarialParts { _ = try method.network.submodule(at: path) }
+    }
+
+    @Test func badConfigurationsAndMissingTargetsFailWithOneLine() throws {
+        for json in [#"{"pseudoLabelThreshold": 1}"#, #"{"reconstructionWeight": -1}"#, #"{"stages": 0}"#, #"{"generatorWidth": 0}"#] {
+            let error = try #require(throws: RegistryError.self) { _ = try makeMethod(json) }
+            #expect(error.description.contains("intersectant-gan") && !error.description.contains("\n"))
+        }
+        let method = try makeMethod()
+        let error = try #require(throws: TrainingError.self) {
+            _ = try method.trainingStep(TrainingBatch(source: pairedBatch().source), progress: progress(0))
+        }
+        #expect(error.description.contains("domain pair"))
+        // Pre-training needs no target batch.
+        _ = try method.trainingStep(TrainingBatch(source: pairedBatch().source), progress: progress(0, pretraining: true))
+    }
+
+    @Test func aNonFiniteLossStopsTrainingNamingTheTermAndTheNetwork() throws {
+        let method = try makeMethod()
+        var batch = pairedBatch()
+        batch.target!.images = batch.target!.images.map { $0 > 0.8 ? .nan : $0 }
+        let error = try #require(throws: TrainingError.self) { _ = try method.trainingStep(batch, progress: progress(0)) }
+        guard case .nonFiniteLoss(_, _, let network, _, _) = error else {
+            Issue.record("expected a non-finite loss, got \(error)")
+            return
+        }
+        #expect(network == "encoder+generators")
+        #expect(!error.description.contains("\n"))
+    }
+}
