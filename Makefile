@@ -87,6 +87,9 @@ experiment-semantic-hash: deps data
 	.build/release/hashing experiment Examples/SemanticHash/single-domain.json --output runs/sh-single
 	grep -v "^!\[" runs/sh-single/results.md > Examples/SemanticHash/single-domain-results.md
 	python3 Scripts/list_experiment_runs.py runs/sh-single Examples/SemanticHash/single-domain.json Examples/SemanticHash/single-domain-runs.md
+	.build/release/hashing experiment Examples/SemanticHash/fashion-mnist.json --output runs/sh-fashion
+	grep -v "^!\[" runs/sh-fashion/results.md > Examples/SemanticHash/fashion-mnist-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-fashion Examples/SemanticHash/fashion-mnist.json Examples/SemanticHash/fashion-mnist-runs.md
 	Scripts/update-readme-results.sh
 
 ## A small grid on the embedded digits (minutes, no download); refreshes the committed Examples/Quick/results.md and plots.
