@@ -38,7 +38,9 @@ public func codeQuantizationLoss(_ codes: Tensor) -> Tensor {
 ///
 /// **Shape**: real logits `[Nr, N+1]`, fake logits `[Nf, N+1]` → (real term, fake term).
 public func discriminatorLosses(realLogits: Tensor, realLabels: [Int?], fakeLogits: Tensor) -> (real: Tensor, fake: Tensor) {
-    precondition(realLogits.rank == 2 && fakeLogits.rank == 2 && realLogits.shape[1] == fakeLogits.shape[1], "discriminatorLosses: logits must be [N, classes + 1]")
+    precondition(
+        realLogits.rank == 2 && fakeLogits.rank == 2 && realLogits.shape[1] == fakeLogits.shape[1],
+        "discriminatorLosses: logits must be [N, classes + 1]")
     let fakeClass = realLogits.shape[1] - 1
     let real = crossEntropy(logits: realLogits, labels: realLabels.map { $0 ?? -1 }, ignoreIndex: -1)
     let fake = crossEntropy(logits: fakeLogits, labels: [Int](repeating: fakeClass, count: fakeLogits.shape[0]))

@@ -51,7 +51,9 @@ public struct IntersectantGANConfiguration: MethodConfiguration, Equatable {
 
     public func validate() throws {
         let name = "intersectant-gan"
-        try require(method: name, pseudoLabelThreshold >= 0 && pseudoLabelThreshold < 1, "pseudoLabelThreshold must be in [0, 1), got \(pseudoLabelThreshold)")
+        try require(
+            method: name, pseudoLabelThreshold >= 0 && pseudoLabelThreshold < 1, "pseudoLabelThreshold must be in [0, 1), got \(pseudoLabelThreshold)"
+        )
         let weights: [(String, Float)] = [
             ("targetClassificationWeight", targetClassificationWeight), ("hashWeight", hashWeight), ("quantizationWeight", quantizationWeight),
             ("centroidWeight", centroidWeight), ("adversarialWeight", adversarialWeight), ("reconstructionWeight", reconstructionWeight),
@@ -252,7 +254,10 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
             realLogits: model.targetDiscriminator(images.target), realLabels: targetLabels,
             fakeLogits: model.targetDiscriminator(images.sourceToTarget))
         let weight = configuration.adversarialWeight
-        return [LossTerm("discriminator-real", (source.real + target.real) * weight), LossTerm("discriminator-fake", (source.fake + target.fake) * weight)]
+        return [
+            LossTerm("discriminator-real", (source.real + target.real) * weight),
+            LossTerm("discriminator-fake", (source.fake + target.fake) * weight),
+        ]
     }
 
     /// The registry entry: `intersectant-gan`.
