@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(name: "BenchEval", dependencies: ["Evaluation"], path: "Benchmarks/bench-eval"),
 
         // MARK: - Tests
-        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "HashingCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"], path: "Tests/TensorCoreTests"),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], path: "Tests/NeuralNetTests"),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "NeuralNet", "TestSupport"], path: "Tests/OptimizersTests"),

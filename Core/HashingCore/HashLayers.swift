@@ -91,3 +91,11 @@ public func classMeans(_ outputs: Tensor, labels: [Int], classCount: Int, fallba
 public func binarySign(_ x: Tensor) -> Tensor {
     x.detached().map { $0 >= 0 ? 1 : -1 }
 }
+
+/// The quantization term `(1/(N·K)) Σᵢ ‖hᵢ − sgn(hᵢ)‖²` (per-bit mean, `sgn(0) = 1`); the sign is
+/// a constant, so the gradient is `2(h − sgn h)/(N·K)`.
+///
+/// **Shape**: codes `[N, K]` → scalar.
+public func signQuantizationLoss(_ codes: Tensor) -> Tensor {
+    (codes - binarySign(codes)).squared().mean()
+}

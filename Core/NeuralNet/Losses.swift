@@ -30,6 +30,14 @@ public func crossEntropy(logits: Tensor, labels: [Int], ignoreIndex: Int? = nil,
     return -(picked * weights).sum() / Swift.max(kept, 1)
 }
 
+/// Cross-entropy over the rows that have a label: `labels[i] == nil` (an unlabelled or
+/// unconfident image) takes no part; the mean is over the labelled rows, and 0 when there is none.
+///
+/// **Shape**: logits `[N, C]`, labels N → scalar.
+public func crossEntropy(logits: Tensor, partialLabels labels: [Int?]) -> Tensor {
+    crossEntropy(logits: logits, labels: labels.map { $0 ?? -1 }, ignoreIndex: -1)
+}
+
 /// Binary cross-entropy on logits, computed stably:
 /// `mean(max(x, 0) − x·y + log(1 + e^{−|x|}))`.
 ///

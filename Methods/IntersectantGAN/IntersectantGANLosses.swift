@@ -21,15 +21,6 @@ public func pairwiseHashLoss(codes: Tensor, labels: [Int]) -> Tensor {
     return (inner - Tensor(shape: [count, count], scalars: similarity)).squared().mean() * 0.5
 }
 
-/// The relaxation part of `L_h`: `½ · mean (u − sign u)²` over every element (`sign u` is a
-/// constant target; `sign 0 = 1`, as the binarisation).
-///
-/// **Shape**: codes `[N, d]` → scalar.
-public func codeQuantizationLoss(_ codes: Tensor) -> Tensor {
-    let signs = codes.detached().map { $0 >= 0 ? 1 : -1 }
-    return (codes - signs).squared().mean() * 0.5
-}
-
 /// The discriminators' side of the N+1-way adversarial loss `L_a` (eq. 10) for one discriminator:
 /// real images are classified as their (pseudo-)class, generated ones as the fake class N.
 ///
@@ -42,16 +33,7 @@ public func discriminatorLosses(realLogits: Tensor, realLabels: [Int?], fakeLogi
         realLogits.rank == 2 && fakeLogits.rank == 2 && realLogits.shape[1] == fakeLogits.shape[1],
         "discriminatorLosses: logits must be [N, classes + 1]")
     let fakeClass = realLogits.shape[1] - 1
-    let real = crossEntropy(logits: realLogits, labels: realLabels.map { $0 ?? -1 }, ignoreIndex: -1)
+    let real = crossEntropy(logits: realLogits, partialLabels: realLabels)
     let fake = crossEntropy(logits: fakeLogits, labels: [Int](repeating: fakeClass, count: fakeLogits.shape[0]))
     return (real, fake)
-}
-
-/// The generators' side of `L_a`: a generated image should be classified as the class of the
-/// image it was generated from (not merely as "real"), `nil` rows taking no part; a mean over
-/// the rows that have a class (0 when none).
-///
-/// **Shape**: logits `[N, classes + 1]` → scalar.
-public func generatorAdversarialLoss(fakeLogits: Tensor, classes: [Int?]) -> Tensor {
-    crossEntropy(logits: fakeLogits, labels: classes.map { $0 ?? -1 }, ignoreIndex: -1)
 }

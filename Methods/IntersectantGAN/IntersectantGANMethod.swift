@@ -98,8 +98,6 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
     public var adaptsToTarget: Bool { true }
     /// The target images selected so far in the current epoch (the latest label of each).
     public private(set) var pseudoLabels: PseudoLabels?
-    /// The images of the last step (real, reconstructed and translated), for pictures.
-    public private(set) var lastImages: GeneratedImages?
 
     public static let encoderOptimizer = "encoder"
     public static let generatorOptimizer = "generators"
@@ -174,7 +172,6 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
         guard let forward else { return values }
         if pseudoLabels == nil { pseudoLabels = PseudoLabels(threshold: configuration.pseudoLabelThreshold) }
         pseudoLabels?.merge(forward.selection)
-        lastImages = forward.images
         var discriminatorValues: LossValues = []
         if configuration.useAdversarial, let images = forward.images {
             discriminatorValues = try optimize(optimizers[2], progress: progress) {
@@ -193,26 +190,23 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
     /// The terms of update 1 (encoder and generators), with the step's pseudo-labels and images.
     func encoderAndGeneratorTerms(source: DomainBatch, labels: [Int], target: DomainBatch) -> (terms: [LossTerm], forward: StepForward) {
         let c = configuration
-        let (sourceCount, targetCount) = (source.count, target.count)
         // One encoder pass over both domains (the encoder is shared).
         let codes = model.codes(Tensor.concatenate([source.images, target.images], axis: 0))
-        let sourceCodes = codes.slice(axis: 0, range: 0..<sourceCount)
-        let targetCodes = codes.slice(axis: 0, range: sourceCount..<(sourceCount + targetCount))
-        let logits = model.classifier(codes)
-        let sourceLogits = logits.slice(axis: 0, range: 0..<sourceCount)
-        let targetLogits = logits.slice(axis: 0, range: sourceCount..<(sourceCount + targetCount))
+        let (sourceCodes, targetCodes) = Self.split(codes, at: source.count)
+        let (sourceLogits, targetLogits) = Self.split(model.classifier(codes), at: source.count)
         let selection = PseudoLabels.select(logits: targetLogits.detached(), indices: target.indices, threshold: c.pseudoLabelThreshold)
         let pseudo = selection.labels(of: target.indices)
 
         var terms = [LossTerm("classification", crossEntropy(logits: sourceLogits, labels: labels))]
         if c.useTargetClassification && c.targetClassificationWeight > 0 {
-            let targetCE = crossEntropy(logits: targetLogits, labels: pseudo.map { $0 ?? -1 }, ignoreIndex: -1)
+            let targetCE = crossEntropy(logits: targetLogits, partialLabels: pseudo)
             terms.append(LossTerm("target-classification", targetCE * c.targetClassificationWeight))
         }
         if c.useHashLoss {
             terms.append(LossTerm("hash-pairs", pairwiseHashLoss(codes: sourceCodes, labels: labels) * c.hashWeight))
             if c.quantizationWeight > 0 {
-                terms.append(LossTerm("hash-quantization", codeQuantizationLoss(codes) * (c.hashWeight * c.quantizationWeight)))
+                // v · ½ · mean (u − sgn u)², both domains.
+                terms.append(LossTerm("hash-quantization", signQuantizationLoss(codes) * (0.5 * c.hashWeight * c.quantizationWeight)))
             }
         }
         if c.useCentroidAlignment {
@@ -223,14 +217,12 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
         guard c.usesGenerators else { return (terms, StepForward(selection: selection, images: nil)) }
 
         // Gˢ on [uˢ; uᵗ] → [x̃ˢ; x̃ᵗˢ], Gᵗ on [uᵗ; uˢ] → [x̃ᵗ; x̃ˢᵗ].
-        let toSource = model.sourceGenerator(Tensor.concatenate([sourceCodes, targetCodes], axis: 0))
-        let toTarget = model.targetGenerator(Tensor.concatenate([targetCodes, sourceCodes], axis: 0))
+        let (sourceReconstruction, targetToSource) = Self.split(model.sourceGenerator(codes), at: source.count)
+        let (targetReconstruction, sourceToTarget) = Self.split(
+            model.targetGenerator(Tensor.concatenate([targetCodes, sourceCodes], axis: 0)), at: target.count)
         let images = GeneratedImages(
-            source: source.images, target: target.images,
-            sourceReconstruction: toSource.slice(axis: 0, range: 0..<sourceCount),
-            sourceToTarget: toTarget.slice(axis: 0, range: targetCount..<(targetCount + sourceCount)),
-            targetReconstruction: toTarget.slice(axis: 0, range: 0..<targetCount),
-            targetToSource: toSource.slice(axis: 0, range: sourceCount..<(sourceCount + targetCount)))
+            source: source.images, target: target.images, sourceReconstruction: sourceReconstruction, sourceToTarget: sourceToTarget,
+            targetReconstruction: targetReconstruction, targetToSource: targetToSource)
         if c.useReconstruction {
             let l1 = l1Loss(images.sourceReconstruction, source.images) + l1Loss(images.targetReconstruction, target.images)
             terms.append(LossTerm("reconstruction", l1 * c.reconstructionWeight))
@@ -238,11 +230,16 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
         if c.useAdversarial {
             // The generator side asks Dᵗ(x̃ˢᵗ) for the source label and Dˢ(x̃ᵗˢ) for the pseudo-label.
             let fooling =
-                generatorAdversarialLoss(fakeLogits: model.targetDiscriminator(images.sourceToTarget), classes: labels.map(Optional.some))
-                + generatorAdversarialLoss(fakeLogits: model.sourceDiscriminator(images.targetToSource), classes: pseudo)
+                crossEntropy(logits: model.targetDiscriminator(images.sourceToTarget), labels: labels)
+                + crossEntropy(logits: model.sourceDiscriminator(images.targetToSource), partialLabels: pseudo)
             terms.append(LossTerm("adversarial-generators", fooling * c.adversarialWeight))
         }
         return (terms, StepForward(selection: selection, images: images.detached()))
+    }
+
+    /// The first `count` rows of `tensor` and the rest.
+    static func split(_ tensor: Tensor, at count: Int) -> (Tensor, Tensor) {
+        (tensor.slice(axis: 0, range: 0..<count), tensor.slice(axis: 0, range: count..<tensor.shape[0]))
     }
 
     /// The terms of update 2 (discriminators) on the images of update 1.

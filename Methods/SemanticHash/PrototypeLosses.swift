@@ -63,12 +63,6 @@ public func prototypeCenterSum(codes: Tensor, prototypes: Tensor, labels: [Int])
     return (codes - prototypes.detached().indexSelect(labels, axis: 0)).squared().sum() / Float(codes.shape[1])
 }
 
-/// The quantization term `(1/(N·K)) Σᵢ ‖hᵢ − sgn(hᵢ)‖²` (per-bit mean, `sgn(0) = 1`); the sign is
-/// a constant, so the gradient is `2(h − sgn h)/(N·K)`.
-public func signQuantizationLoss(_ codes: Tensor) -> Tensor {
-    (codes - binarySign(codes)).squared().mean()
-}
-
 /// One-hot rows of `labels` (a constant).
 ///
 /// **Shape**: labels N → `[N, classCount]`.

@@ -22,15 +22,7 @@ func progress(_ step: Int, pretraining: Bool = false) -> TrainingProgress {
         activeOptimizers: pretraining ? ["encoder"] : nil)
 }
 
-/// A labelled source batch of toy digits and an unlabelled target batch of other toy digits,
-/// dimmed and shifted (another domain).
-func pairedBatch(count: Int = 12) -> TrainingBatch {
-    let (images, labels) = toyDigits(count: count, seed: 5)
-    let (targetImages, _) = toyDigits(count: count, seed: 6)
-    return TrainingBatch(
-        source: DomainBatch(images: images, labels: labels, indices: Array(0..<count), domain: .source),
-        target: DomainBatch(images: targetImages * 0.6 + 0.3, labels: nil, indices: Array(100..<(100 + count)), domain: .target))
-}
+func pairedBatch() -> TrainingBatch { toyDomainPair(count: 12) }
 
 func makeMethod(_ json: String = "{}", bits: Int = 8) throws -> IntersectantGANMethod {
     let method = try MethodCatalog.registry().make("intersectant-gan", configuration: Data(json.utf8), context: context(bits: bits))
@@ -52,7 +44,8 @@ struct IntersectantGANTests {
     @Test func quantizationLossMatchesHandComputedValue() {
         // sign(0.5, −0.2, 0, −1) = (1, −1, 1, −1): ½ · (0.25 + 0.64 + 1 + 0) / 4.
         let codes = Tensor(shape: [2, 2], scalars: [0.5, -0.2, 0, -1])
-        #expect(abs(codeQuantizationLoss(codes).item - 0.5 * 1.89 / 4) < 1e-6)
+        // The term is ½ · HashingCore's per-bit mean (the method applies the ½ in its weight).
+        #expect(abs(0.5 * signQuantizationLoss(codes).item - 0.5 * 1.89 / 4) < 1e-6)
     }
 
     @Test func discriminatorTargetsAreTheClassForRealImagesAndIndexNForGeneratedOnes() {
@@ -67,10 +60,10 @@ struct IntersectantGANTests {
         #expect(abs(Double(realTerm.item) - expectedReal) < 1e-5)
         #expect(abs(Double(fakeTerm.item) - expectedFake) < 1e-5)
         // The generator side asks for the class the image came from, not for "real".
-        let fooling = generatorAdversarialLoss(fakeLogits: fake, classes: [1, nil])
+        let fooling = crossEntropy(logits: fake, partialLabels: [1, nil])
         #expect(abs(Double(fooling.item) + logSoftmax([0, 1, 4], 1)) < 1e-5)
         // No labelled row: the term is 0, not NaN.
-        #expect(generatorAdversarialLoss(fakeLogits: fake, classes: [nil, nil]).item == 0)
+        #expect(crossEntropy(logits: fake, partialLabels: [nil, nil]).item == 0)
     }
 
     @Test func lossGradientsMatchFiniteDifferences() {
@@ -78,14 +71,14 @@ struct IntersectantGANTests {
         let labels = [0, 2, 1, 1, 0]
         checkGradients(at: [codes], "pairs") { pairwiseHashLoss(codes: $0[0], labels: labels) }
         let awayFromZero = randomTensor([4, 5], seed: 3, low: 0.1, high: 0.9) * Tensor(shape: [5], scalars: [1, -1, 1, -1, 1])
-        checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { codeQuantizationLoss($0[0]) }
+        checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { signQuantizationLoss($0[0]) * 0.5 }
         let real = randomTensor([4, 4], seed: 7)
         let fake = randomTensor([3, 4], seed: 8)
         checkGradients(at: [real, fake], "discriminator") {
             let (r, f) = discriminatorLosses(realLogits: $0[0], realLabels: [2, nil, 0, 1], fakeLogits: $0[1])
             return r + f
         }
-        checkGradients(at: [fake], "generator side") { generatorAdversarialLoss(fakeLogits: $0[0], classes: [1, nil, 2]) }
+        checkGradients(at: [fake], "generator side") { crossEntropy(logits: $0[0], partialLabels: [1, nil, 2]) }
     }
 
     @Test(arguments: [GeneratorArchitecture.lenet, .digits])

@@ -17,15 +17,7 @@ func context(bits: Int, backbone: String = "lenet-bn", domains: Int = 1, words: 
 
 func progress(_ step: Int) -> TrainingProgress { TrainingProgress(epoch: 0, epochCount: 1, step: step, stepsPerEpoch: 40) }
 
-/// A labelled source batch of toy digits and an unlabelled target batch of the same digits,
-/// brightened and shifted (another domain).
-func pairedBatch(count: Int = 24) -> TrainingBatch {
-    let (images, labels) = toyDigits(count: count, seed: 5)
-    let (targetImages, _) = toyDigits(count: count, seed: 6)
-    return TrainingBatch(
-        source: DomainBatch(images: images, labels: labels, indices: Array(0..<count), domain: .source),
-        target: DomainBatch(images: targetImages * 0.6 + 0.3, labels: nil, indices: Array(100..<(100 + count)), domain: .target))
-}
+func pairedBatch(count: Int = 24) -> TrainingBatch { toyDomainPair(count: count) }
 
 @Suite("SemanticHash and DAH")
 struct SemanticHashTests {

@@ -1,4 +1,5 @@
 import Foundation
+import HashingCore
 import TensorCore
 import Testing
 
@@ -106,4 +107,14 @@ public func toyDigits(count: Int, seed: UInt64) -> (images: Tensor, labels: [Int
             }
         })
     return (images, labels)
+}
+
+/// A labelled source batch of ``toyDigits(count:seed:)`` (indices 0…) and an unlabelled target
+/// batch of other toy digits, dimmed and shifted into another domain (indices 100…).
+public func toyDomainPair(count: Int) -> TrainingBatch {
+    let (images, labels) = toyDigits(count: count, seed: 5)
+    let (targetImages, _) = toyDigits(count: count, seed: 6)
+    return TrainingBatch(
+        source: DomainBatch(images: images, labels: labels, indices: Array(0..<count), domain: .source),
+        target: DomainBatch(images: targetImages * 0.6 + 0.3, labels: nil, indices: Array(100..<(100 + count)), domain: .target))
 }
