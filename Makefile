@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-quick experiment-domain-adaptation experiment-semantic-hash bench-train bench-search bench-eval torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -92,6 +92,16 @@ experiment-semantic-hash: deps data
 	python3 Scripts/list_experiment_runs.py runs/sh-fashion Examples/SemanticHash/fashion-mnist.json Examples/SemanticHash/fashion-mnist-runs.md
 	Scripts/update-readme-results.sh
 
+## Intersectant-GAN (≈ 3 h on 2 cores): the β / adversarial-weight choice on source validation, the
+## full model and source-only on the three pairs (3 seeds), the ablation on two pairs (seed 1);
+## refreshes the committed Examples/IntersectantGAN results, run lists and pictures.
+experiment-intersectant-gan: deps data
+	@Scripts/fetch-mfeat.sh
+	@Scripts/fetch-photos.sh
+	$(SWIFT) build -c release --product hashing
+	Scripts/run-intersectant-gan-grids.sh
+	Scripts/update-readme-results.sh
+
 ## A small grid on the embedded digits (minutes, no download); refreshes the committed Examples/Quick/results.md and plots.
 experiment-quick: deps
 	$(SWIFT) build -c release --product hashing
@@ -104,6 +114,12 @@ experiment-quick: deps
 bench-train: deps torch-env
 	$(SWIFT) build -c release --product bench-train
 	.build/release/bench-train --threads 1,2 --python $(PYTHON)
+
+## One full Intersectant-GAN training step (five networks, batch 100 + 100, 64 bits) against the same
+## step in PyTorch CPU (Benchmarks/pytorch/igan_step.py), same run, 1 and 2 threads.
+bench-gan: deps torch-env
+	$(SWIFT) build -c release --product bench-gan
+	.build/release/bench-gan --threads 1,2 --python $(PYTHON)
 
 ## Exact Hamming search, same run and same codes: our flat scan vs FAISS IndexBinaryFlat (1M codes, 1,000
 ## queries, k = 100, one thread, 256 and 64 bits), and multi-index hashing vs our flat scan (radius 2, clustered codes).

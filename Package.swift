@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "hashing", targets: ["HashingCommand"]),
         .executable(name: "lenet-demo", targets: ["LeNetDemo"]),
         .executable(name: "bench-train", targets: ["BenchTrain"]),
+        .executable(name: "bench-gan", targets: ["BenchGAN"]),
         .executable(name: "bench-search", targets: ["BenchSearch"]),
         .executable(name: "bench-eval", targets: ["BenchEval"]),
     ] + methods.map { .library(name: $0, targets: [$0]) },
@@ -118,6 +119,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/bench-train"
+        ),
+        .executableTarget(
+            name: "BenchGAN",
+            dependencies: [
+                "TensorCore", "HashingCore", "MethodCatalog", "IntersectantGAN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/bench-gan"
         ),
 
         .executableTarget(

@@ -30,14 +30,17 @@ def main(output, grid_file, destination):
     rows = []
     for cell in results["cells"]:
         if cell.get("status") != "finished":
-            rows.append(f"| {cell['id']} | {cell.get('status', 'not run')} |" + " |" * (len(names) + 3))
+            rows.append(f"| {cell['id']} | {cell.get('status', 'not run')} |" + " |" * (len(names) + 4))
             continue
         retrieval = {entry["name"]: entry for entry in cell["retrieval"]}
-        last = history(output + "/runs/" + cell["id"])[-1]
+        epochs = history(output + "/runs/" + cell["id"])
+        last = epochs[-1]
+        best = epochs[cell["bestEpoch"] - 1].get("validationMAP") if cell.get("bestEpoch") else None
+        validation = "—" if best is None else f"{best:.4f}"
         fraction = last.get("pseudoLabelFraction")
         pseudo = "—" if fraction is None else f"{100 * fraction:.0f}% ({100 * (last.get('pseudoLabelAccuracy') or 0):.0f}% right)"
         maps = " | ".join(f"{retrieval[name]['tieAwareMeanAveragePrecision']:.4f}" for name in names)
-        rows.append(f"| {cell['id']} | {maps} | {100 * cell['accuracy']:.2f} | {pseudo} | {cell['bestEpoch']} | {cell['seconds']:.0f} |")
+        rows.append(f"| {cell['id']} | {maps} | {100 * cell['accuracy']:.2f} | {pseudo} | {cell['bestEpoch']} | {validation} | {cell['seconds']:.0f} |")
     headings = [name.replace("-to-", "→") for name in names]
     accuracy = "target acc. (%)" if adapts else "accuracy (%)"
     split = "the source validation split" if adapts else "the validation split"
@@ -45,10 +48,10 @@ def main(output, grid_file, destination):
              f"One row per run, from `{output}/results.json` and each run's checkpoint history: tie-aware mAP@all, "
              f"{'target ' if adapts else ''}accuracy, the last epoch's target pseudo-labels (domain-adaptive runs: the "
              "fraction of target training images selected in that epoch and how many are right, measured with labels "
-             f"only the log sees), the epoch that model selection chose on {split}, and wall seconds of training + "
-             "evaluation.", "",
-             "| run | " + " | ".join(headings) + f" | {accuracy} | pseudo-labels, last epoch | best epoch | seconds |",
-             "|---|" + "---|" * (len(names) + 4)] + rows
+             f"only the log sees), the epoch that model selection chose on {split} and its validation mAP, and wall "
+             "seconds of training + evaluation.", "",
+             "| run | " + " | ".join(headings) + f" | {accuracy} | pseudo-labels, last epoch | best epoch | validation mAP | seconds |",
+             "|---|" + "---|" * (len(names) + 5)] + rows
     with open(destination, "w") as file:
         file.write("\n".join(lines) + "\n")
     print(f"list_experiment_runs: {len(rows)} runs → {destination}")

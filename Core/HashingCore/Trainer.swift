@@ -64,6 +64,12 @@ public final class Trainer {
     /// The label of a target training image by its data-set index, for measuring the accuracy of
     /// the method's pseudo-labels in the log. Evaluation only: the method never sees it.
     public var targetLabelsForEvaluation: ((Int) -> Int)?
+    /// Called after the last epoch of every stage, once its checkpoints are written (for example
+    /// to save the pictures of an ``ImageGeneratingMethod``). Not called for stages that ended
+    /// before a resume.
+    public var stageEnded: ((StageEnd) throws -> Void)?
+    /// How many source and target images the picture rows of an ``ImageGeneratingMethod`` show.
+    public var pictureImageCount = 8
     let output: URL
     private let progress: ProgressPrinter
     let plan: StagePlan
@@ -156,6 +162,12 @@ public final class Trainer {
             }
             try saveCheckpoint(lastCheckpointURL, state: state)
             progress.epoch(record, epochs: configuration.epochs, stageCount: plan.stages.count, seconds: record.seconds)
+            if let stageEnded, epoch + 1 == plan.starts[stageIndex] + plan.stages[stageIndex].epochs {
+                try stageEnded(
+                    StageEnd(
+                        index: stageIndex, name: plan.stages[stageIndex].name, epoch: epoch + 1,
+                        pictureRows: pictureRows()))
+            }
         }
         return TrainingSummary(
             epochsCompleted: state.epochsCompleted, bestEpoch: state.bestEpoch, bestValidationMAP: state.bestValidationMAP,
@@ -184,6 +196,23 @@ public final class Trainer {
             database: database, databaseLabels: RelevanceLabels(classes: validation.database.labels!))
         let topK = configuration.validationTopK == 0 ? database.count : min(configuration.validationTopK, database.count)
         return try evaluator.meanAveragePrecision(topK: topK)
+    }
+
+    /// The picture rows of an ``ImageGeneratingMethod`` on `pictureImageCount` training images of
+    /// each domain, spread evenly over the training set (data sets stored sorted by class show
+    /// several classes); empty for other methods or without a target domain.
+    func pictureRows() -> [PictureRow] {
+        guard let generating = method as? any ImageGeneratingMethod,
+            let source = data.trainingImages(of: .source), let target = data.trainingImages(of: .target)
+        else { return [] }
+        func spread(_ images: ImageSource) -> Tensor {
+            let count = min(pictureImageCount, images.count)
+            return Tensor.concatenate(
+                (0..<count).map { images.images((($0 * images.count) / count)..<(($0 * images.count) / count + 1)) }, axis: 0)
+        }
+        method.network.train(false)
+        defer { method.network.train(true) }
+        return generating.pictureRows(source: spread(source), target: spread(target))
     }
 
     private func trainingOutputs(_ domain: Domain) -> DomainOutputs? {

@@ -180,8 +180,19 @@ public final class Experiment {
             let labels = target.dataset.labels
             trainer.targetLabelsForEvaluation = { labels[$0] }
         }
+        let pictures = picturesDirectory
+        let quiet = specification.trainer.progress == .quiet
+        trainer.stageEnded = { end in
+            guard !end.pictureRows.isEmpty else { return }
+            let file = pictures.appendingPathComponent("stage-\(end.index + 1)-\(end.name).png")
+            try writePictureGrid(end.pictureRows, to: file)
+            if !quiet { print("pictures after epoch \(end.epoch) (\(end.pictureRows.map(\.name).joined(separator: " / "))): \(file.path)") }
+        }
         return trainer
     }
+
+    /// Where an image-generating method's pictures go: one PNG grid per training stage.
+    public var picturesDirectory: URL { runDirectory.appendingPathComponent("pictures", isDirectory: true) }
 
     /// Trains (or resumes) and returns the summary; writes `run.json` first.
     public func train(resume: Bool) throws -> TrainingSummary {

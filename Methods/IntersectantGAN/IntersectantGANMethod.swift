@@ -73,6 +73,13 @@ public struct IntersectantGANConfiguration: MethodConfiguration, Equatable {
 
     /// Whether the generators run at all (they feed `L_a` and `L_1`).
     var usesGenerators: Bool { useAdversarial || useReconstruction }
+
+    /// Whether any term reads target images. Without one (every target term switched off) the
+    /// step encodes the source batch alone and the run is the source-only baseline: `L_c` and
+    /// `L_h` on labelled source images.
+    public var readsTarget: Bool {
+        usesGenerators || useCentroidAlignment || (useTargetClassification && targetClassificationWeight > 0)
+    }
 }
 
 /// Intersectant-GAN (He, Li, Gao, Zhang, Song, IJCAI 2019): a shared encoder whose common space
@@ -89,7 +96,7 @@ public struct IntersectantGANConfiguration: MethodConfiguration, Equatable {
 /// Target pseudo-labels (eq. 4) come from the same forward pass: `argmax C(uᵗ)` when its
 /// probability exceeds T. The training stages are a source pre-training of the encoder and
 /// classifier, then ``IntersectantGANConfiguration/stages`` adversarial stages.
-public final class IntersectantGANMethod: HashingNetworkMethod {
+public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingMethod {
     public let configuration: IntersectantGANConfiguration
     public let model: IntersectantGANNetwork
     public let optimizers: [MethodOptimizer]
@@ -159,6 +166,11 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
                 return [LossTerm("classification", crossEntropy(logits: output.logits!, labels: labels))]
             }
         }
+        if !configuration.readsTarget {
+            return try optimizeTogether([optimizers[0]], progress: progress) {
+                sourceOnlyTerms(source: batch.source, labels: labels)
+            }
+        }
         guard let target = batch.target else {
             throw TrainingError.invalidData("intersectant-gan adapts to a target domain: train it on a domain pair (hashing datasets lists them)")
         }
@@ -187,6 +199,26 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
         var images: GeneratedImages?
     }
 
+    /// The source-only baseline's terms: `L_c` on the source and, when switched on, `L_h` on source
+    /// codes (pairs and quantization).
+    func sourceOnlyTerms(source: DomainBatch, labels: [Int]) -> [LossTerm] {
+        let codes = model.codes(source.images)
+        var terms = [LossTerm("classification", crossEntropy(logits: model.classifier(codes), labels: labels))]
+        if configuration.useHashLoss { terms += hashTerms(sourceCodes: codes, labels: labels, allCodes: codes) }
+        return terms
+    }
+
+    /// `α·L_h`: the pairwise term on source codes and the relaxation term on `allCodes`.
+    func hashTerms(sourceCodes: Tensor, labels: [Int], allCodes: Tensor) -> [LossTerm] {
+        let c = configuration
+        var terms = [LossTerm("hash-pairs", pairwiseHashLoss(codes: sourceCodes, labels: labels) * c.hashWeight)]
+        if c.quantizationWeight > 0 {
+            // v · ½ · mean (u − sgn u)².
+            terms.append(LossTerm("hash-quantization", signQuantizationLoss(allCodes) * (0.5 * c.hashWeight * c.quantizationWeight)))
+        }
+        return terms
+    }
+
     /// The terms of update 1 (encoder and generators), with the step's pseudo-labels and images.
     func encoderAndGeneratorTerms(source: DomainBatch, labels: [Int], target: DomainBatch) -> (terms: [LossTerm], forward: StepForward) {
         let c = configuration
@@ -202,13 +234,7 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
             let targetCE = crossEntropy(logits: targetLogits, partialLabels: pseudo)
             terms.append(LossTerm("target-classification", targetCE * c.targetClassificationWeight))
         }
-        if c.useHashLoss {
-            terms.append(LossTerm("hash-pairs", pairwiseHashLoss(codes: sourceCodes, labels: labels) * c.hashWeight))
-            if c.quantizationWeight > 0 {
-                // v · ½ · mean (u − sgn u)², both domains.
-                terms.append(LossTerm("hash-quantization", signQuantizationLoss(codes) * (0.5 * c.hashWeight * c.quantizationWeight)))
-            }
-        }
+        if c.useHashLoss { terms += hashTerms(sourceCodes: sourceCodes, labels: labels, allCodes: codes) }  // relaxation on both domains
         if c.useCentroidAlignment {
             let alignment = ClassCentroidAlignment(weight: c.centroidWeight, name: "centroid-alignment")
             terms += alignment.terms(
@@ -235,6 +261,22 @@ public final class IntersectantGANMethod: HashingNetworkMethod {
             terms.append(LossTerm("adversarial-generators", fooling * c.adversarialWeight))
         }
         return (terms, StepForward(selection: selection, images: images.detached()))
+    }
+
+    /// The pictures: source images, Gˢ(uˢ), Gᵗ(uˢ), then target images, Gᵗ(uᵗ), Gˢ(uᵗ). Empty when
+    /// neither `L_a` nor `L_1` is on (the generators are never trained).
+    public func pictureRows(source: Tensor, target: Tensor) -> [PictureRow] {
+        guard configuration.usesGenerators else { return [] }
+        let sourceCodes = model.codes(source)
+        let targetCodes = model.codes(target)
+        return [
+            PictureRow(name: "source", images: source),
+            PictureRow(name: "Gs(us) reconstruction", images: model.sourceGenerator(sourceCodes).detached()),
+            PictureRow(name: "Gt(us) source to target", images: model.targetGenerator(sourceCodes).detached()),
+            PictureRow(name: "target", images: target),
+            PictureRow(name: "Gt(ut) reconstruction", images: model.targetGenerator(targetCodes).detached()),
+            PictureRow(name: "Gs(ut) target to source", images: model.sourceGenerator(targetCodes).detached()),
+        ]
     }
 
     /// The first `count` rows of `tensor` and the rest.

@@ -87,6 +87,21 @@ struct DomainAdaptationRunTests {
         #expect(summary.epochsCompleted == epochs)
         #expect(try second.encode(.query, domain: .target).codes == referenceCodes)
         #expect(state(second) == state(reference))
+        if method == "intersectant-gan" { try expectStagePictures(reference) }
+    }
+
+    /// One PNG per stage, six rows (source, Gˢ(uˢ), Gᵗ(uˢ), target, Gᵗ(uᵗ), Gˢ(uᵗ)) of eight images.
+    func expectStagePictures(_ experiment: Experiment) throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: experiment.picturesDirectory.path).sorted()
+        #expect(files == ["stage-1-pretrain.png", "stage-2-adversarial-1.png"])
+        let shape = experiment.dataset.imageShape
+        let picture = try PNGDecoder().decode(contentsOf: experiment.picturesDirectory.appendingPathComponent(files[1]))
+        #expect(picture.channels == shape[0])
+        #expect(picture.width == 8 * shape[2] + 9 * 2)
+        #expect(picture.height == 6 * shape[1] + 7 * 2)
+        // The generated rows are not blank: their pixels vary.
+        let generatedRow = picture.pixels[((2 + shape[1] + 2) * picture.width * picture.channels)...].prefix(shape[1] * picture.width)
+        #expect(Set(generatedRow).count > 10)
     }
 
     @Test func aDomainAdaptiveMethodOnOneDataSetIsOneClearLine() throws {

@@ -228,6 +228,40 @@ struct IntersectantGANTests {
         #expect(classifierOnly.trainingStages(epochs: 4).allSatisfy { $0.reinitialize.isEmpty })
     }
 
+    @Test func theSourceOnlyBaselineNeverReadsATargetImage() throws {
+        let json = #"{"useTargetClassification": false, "useCentroidAlignment": false, "useAdversarial": false, "useReconstruction": false}"#
+        let (a, b) = (try makeMethod(json), try makeMethod(json))
+        #expect(!a.configuration.readsTarget)
+        var other = pairedBatch()
+        other.target!.images = randomTensor(other.target!.images.shape, seed: 77)
+        for step in 0..<3 {
+            let values = try a.trainingStep(pairedBatch(), progress: progress(step))
+            #expect(values.map(\.name) == ["classification", "hash-pairs", "hash-quantization"])
+            _ = try b.trainingStep(other, progress: progress(step))
+        }
+        #expect(a.model.encoderParameters.map(\.value.scalars) == b.model.encoderParameters.map(\.value.scalars))
+        // Without a target batch it trains all the same.
+        _ = try a.trainingStep(TrainingBatch(source: pairedBatch().source), progress: progress(3))
+        #expect(try makeMethod(#"{"useAdversarial": false, "useReconstruction": false}"#).configuration.readsTarget)
+    }
+
+    @Test func picturesShowTheRealReconstructedAndTranslatedImagesOfBothDomains() throws {
+        let method = try makeMethod()
+        let batch = pairedBatch()
+        let source = batch.source.images.slice(axis: 0, range: 0..<4)
+        let target = batch.target!.images.slice(axis: 0, range: 0..<4)
+        let rows = method.pictureRows(source: source, target: target)
+        #expect(
+            rows.map(\.name) == [
+                "source", "Gs(us) reconstruction", "Gt(us) source to target", "target", "Gt(ut) reconstruction", "Gs(ut) target to source",
+            ])
+        #expect(rows.allSatisfy { $0.images.shape == [4, 1, 16, 16] })
+        #expect(rows[0].images.scalars == source.scalars && rows[3].images.scalars == target.scalars)
+        let translated = method.model.targetGenerator(method.model.codes(source))
+        #expect(rows[2].images.scalars == translated.scalars)
+        #expect(try makeMethod(#"{"useAdversarial": false, "useReconstruction": false}"#).pictureRows(source: source, target: target).isEmpty)
+    }
+
     // MARK: - Stages and errors
 
     @Test func stagesArePretrainingThenAdversarialStagesThatRedrawTheOtherNetworks() throws {
