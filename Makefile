@@ -143,6 +143,7 @@ fixtures: torch-env
 	$(PYTHON) Scripts/make_torch_fixtures.py
 	$(PYTHON) Scripts/make_domain_fixtures.py
 	$(PYTHON) Scripts/make_prototype_fixtures.py
+	$(PYTHON) Scripts/make_gan_fixtures.py
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Core Backbones Methods Datasets Evaluation Examples Benchmarks Tests
