@@ -115,15 +115,16 @@ let package = Package(
         .executableTarget(
             name: "BenchTrain",
             dependencies: [
-                "TensorCore", "NeuralNet", "Optimizers", "Backbones",
+                "TensorCore", "NeuralNet", "Optimizers", "Backbones", "BenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/bench-train"
         ),
+        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport"),
         .executableTarget(
             name: "BenchGAN",
             dependencies: [
-                "TensorCore", "HashingCore", "MethodCatalog", "IntersectantGAN",
+                "TensorCore", "HashingCore", "MethodCatalog", "IntersectantGAN", "BenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/bench-gan"

@@ -20,6 +20,7 @@ for pair in mnist-to-mfeat mfeat-to-mnist; do
     [ -d "runs/igan-$pair-ablation/runs/$full" ] || cp -r "runs/igan-$pair/runs/$full" "runs/igan-$pair-ablation/runs/"
     run_grid "$pair-ablation" "runs/igan-$pair-ablation"
 done
+run_grid mnist-to-mfeat-framed runs/igan-mnist-to-mfeat-framed
 run_grid color-mnist runs/igan-color-mnist
 mkdir -p "$examples/pictures"
 for pair in mnist-to-mfeat mfeat-to-mnist; do
@@ -27,3 +28,4 @@ for pair in mnist-to-mfeat mfeat-to-mnist; do
 done
 cp runs/igan-color-mnist/runs/mnist-to-color-mnist_intersectant-gan_digits-convnet_64bits_seed1/pictures/stage-2-adversarial-1.png \
     "$examples/pictures/mnist-to-color-mnist.png"
+python3 Scripts/intersectant_gan_summary.py runs

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import HashingCore
 import IntersectantGAN
@@ -32,7 +33,7 @@ struct BenchGAN: ParsableCommand {
         guard batchSize >= 10, steps >= 1, repeats >= 1, warmup >= 0 else {
             throw ValidationError("--batch-size must be ≥ 10 (one image per class), --steps and --repeats ≥ 1")
         }
-        print("bench-gan: \(Self.cpuDescription()) batch=\(batchSize)+\(batchSize) bits=64 backbone=lenet steps=\(steps) repeats=\(repeats)")
+        print("bench-gan: \(cpuDescription()) batch=\(batchSize)+\(batchSize) bits=64 backbone=lenet steps=\(steps) repeats=\(repeats)")
         for count in threadCounts {
             let (ours, parts) = try measureOurs(threads: count)
             var line = "igan-step threads=\(count) ours=\(Self.milliseconds(ours))"
@@ -49,18 +50,6 @@ struct BenchGAN: ParsableCommand {
     }
 
     static func milliseconds(_ seconds: Double) -> String { String(format: "%.1fms", seconds * 1000) }
-
-    /// The CPU model, the SIMD features that matter to the kernels and the core count.
-    static func cpuDescription() -> String {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "cpu=unknown" }
-        let lines = info.split(separator: "\n")
-        let model =
-            lines.first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) }
-            ?? "unknown"
-        let flags = Set(lines.first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? [])
-        let features = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vpopcntdq"].filter(flags.contains)
-        return "cpu=\"\(model)\" features=\(features.joined(separator: ",")) cores=\(ProcessInfo.processInfo.activeProcessorCount)"
-    }
 
     /// Median seconds per full step, and the forward-only time of each network group.
     func measureOurs(threads: Int) throws -> (Double, [(name: String, seconds: Double)]) {
@@ -110,26 +99,11 @@ struct BenchGAN: ParsableCommand {
     }
 
     func measurePyTorch(threads: Int) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            script, "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats",
-            "\(repeats)",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OMP_NUM_THREADS"] = "\(threads)"
-        environment["MKL_NUM_THREADS"] = "\(threads)"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let text = String(data: output, encoding: .utf8),
-            let last = text.split(separator: "\n").last, let value = Double(last.trimmingCharacters(in: .whitespaces))
-        else {
-            throw ValidationError("the PyTorch benchmark (\(python) \(script)) failed with status \(process.terminationStatus)")
-        }
-        return value
+        try runPythonBenchmark(
+            python: python, script: script,
+            arguments: [
+                "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats",
+                "\(repeats)",
+            ], threads: threads)
     }
 }

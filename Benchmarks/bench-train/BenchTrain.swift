@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbones
+import BenchSupport
 import Foundation
 import NeuralNet
 import Optimizers
@@ -70,28 +71,11 @@ struct BenchTrain: ParsableCommand {
     }
 
     func measurePyTorch(threads: Int) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            script, "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats",
-            "\(repeats)",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OMP_NUM_THREADS"] = "\(threads)"
-        environment["MKL_NUM_THREADS"] = "\(threads)"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let text = String(data: output, encoding: .utf8),
-            let last = text.split(separator: "\n").last,
-            let value = Double(last.trimmingCharacters(in: .whitespaces))
-        else {
-            throw ValidationError("the PyTorch benchmark (\(python) \(script)) failed with status \(process.terminationStatus)")
-        }
-        return value
+        try runPythonBenchmark(
+            python: python, script: script,
+            arguments: [
+                "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats",
+                "\(repeats)",
+            ], threads: threads)
     }
 }

@@ -150,7 +150,8 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
     }
 
     public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
-        pseudoLabels = PseudoLabels(threshold: configuration.pseudoLabelThreshold)
+        // The source-only baseline selects no pseudo-labels (the log shows none rather than 0 %).
+        pseudoLabels = configuration.readsTarget ? PseudoLabels(threshold: configuration.pseudoLabelThreshold) : nil
     }
 
     /// Whether this step is source pre-training: only the encoder steps.

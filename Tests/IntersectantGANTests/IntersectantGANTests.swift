@@ -240,6 +240,8 @@ struct IntersectantGANTests {
             _ = try b.trainingStep(other, progress: progress(step))
         }
         #expect(a.model.encoderParameters.map(\.value.scalars) == b.model.encoderParameters.map(\.value.scalars))
+        try a.prepareEpoch(progress(0), data: EpochData { _ in nil })
+        #expect(a.pseudoLabels == nil)
         // Without a target batch it trains all the same.
         _ = try a.trainingStep(TrainingBatch(source: pairedBatch().source), progress: progress(3))
         #expect(try makeMethod(#"{"useAdversarial": false, "useReconstruction": false}"#).configuration.readsTarget)

@@ -1,0 +1,43 @@
+import Foundation
+
+/// A peer benchmark that could not be measured.
+public struct PeerBenchmarkError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Runs a Python peer benchmark (`python script arguments…`) with `threads` OpenMP/MKL threads and
+/// returns the number its last output line holds.
+public func runPythonBenchmark(python: String, script: String, arguments: [String], threads: Int) throws -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [script] + arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["OMP_NUM_THREADS"] = "\(threads)"
+    environment["MKL_NUM_THREADS"] = "\(threads)"
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let text = String(data: output, encoding: .utf8),
+        let last = text.split(separator: "\n").last, let value = Double(last.trimmingCharacters(in: .whitespaces))
+    else {
+        throw PeerBenchmarkError(description: "the peer benchmark (\(python) \(script)) failed with status \(process.terminationStatus)")
+    }
+    return value
+}
+
+/// The CPU model, the SIMD features that matter to the kernels and the core count, for the line
+/// printed beside every figure.
+public func cpuDescription() -> String {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "cpu=unknown" }
+    let lines = info.split(separator: "\n")
+    let model =
+        lines.first { $0.hasPrefix("model name") }.map {
+            String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces)
+        } ?? "unknown"
+    let flags = Set(lines.first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? [])
+    let features = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vpopcntdq"].filter(flags.contains)
+    return "cpu=\"\(model)\" features=\(features.joined(separator: ",")) cores=\(ProcessInfo.processInfo.activeProcessorCount)"
+}
