@@ -45,7 +45,8 @@ def summary(values, metric):
         return "not run"
     if len(values) == 1:
         return f"{values[0]:.{digits}f} (1 seed)"
-    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+    count = "" if len(values) >= 3 else f" ({len(values)} seeds)"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}{count}"
 
 
 def dah_cells(pair, metric):
