@@ -95,7 +95,7 @@ let package = Package(
         // MARK: - Examples and benchmarks
         .target(
             name: "HashingWorkflows", dependencies: ["TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles"],
-            path: "Examples/HashingWorkflows"),
+            path: "Examples/HashingWorkflows", exclude: ["README.md"]),
         .executableTarget(
             name: "HashingCommand",
             dependencies: [
