@@ -92,7 +92,7 @@ experiment-semantic-hash: deps data
 	python3 Scripts/list_experiment_runs.py runs/sh-fashion Examples/SemanticHash/fashion-mnist.json Examples/SemanticHash/fashion-mnist-runs.md
 	Scripts/update-readme-results.sh
 
-## Intersectant-GAN (≈ 3 h on 2 cores): the β / adversarial-weight choice on source validation, the
+## Intersectant-GAN (≈ 2–3 h on 2 cores): the β / adversarial-weight choice on source validation, the
 ## full model and source-only on the three pairs (3 seeds), the ablation on two pairs (seed 1);
 ## refreshes the committed Examples/IntersectantGAN results, run lists and pictures.
 experiment-intersectant-gan: deps data
