@@ -5,6 +5,20 @@ public struct PeerBenchmarkError: Error, CustomStringConvertible {
     public var description: String
 }
 
+/// The thread counts of a `--threads 1,2` option, or an error naming the option.
+public func threadCounts(_ text: String) throws -> [Int] {
+    let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+        throw PeerBenchmarkError(description: "--threads must list positive integers, got '\(text)'")
+    }
+    return counts.compactMap { $0 }
+}
+
+/// The arguments both peer scripts (Benchmarks/pytorch) take.
+public func peerArguments(threads: Int, batchSize: Int, steps: Int, warmup: Int, repeats: Int) -> [String] {
+    ["--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats", "\(repeats)"]
+}
+
 /// Runs a Python peer benchmark (`python script arguments…`) with `threads` OpenMP/MKL threads and
 /// returns the number its last output line holds.
 public func runPythonBenchmark(python: String, script: String, arguments: [String], threads: Int) throws -> Double {

@@ -26,15 +26,12 @@ struct BenchGAN: ParsableCommand {
 
     mutating func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
-        let threadCounts = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !threadCounts.isEmpty, threadCounts.allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError("--threads must list positive integers, got '\(threads)'")
-        }
+        let counts = try threadCounts(threads)
         guard batchSize >= 10, steps >= 1, repeats >= 1, warmup >= 0 else {
             throw ValidationError("--batch-size must be ≥ 10 (one image per class), --steps and --repeats ≥ 1")
         }
         print("bench-gan: \(cpuDescription()) batch=\(batchSize)+\(batchSize) bits=64 backbone=lenet steps=\(steps) repeats=\(repeats)")
-        for count in threadCounts {
+        for count in counts {
             let (ours, parts) = try measureOurs(threads: count)
             var line = "igan-step threads=\(count) ours=\(Self.milliseconds(ours))"
             if !python.isEmpty {
@@ -101,9 +98,7 @@ struct BenchGAN: ParsableCommand {
     func measurePyTorch(threads: Int) throws -> Double {
         try runPythonBenchmark(
             python: python, script: script,
-            arguments: [
-                "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats",
-                "\(repeats)",
-            ], threads: threads)
+            arguments: peerArguments(threads: threads, batchSize: batchSize, steps: steps, warmup: warmup, repeats: repeats),
+            threads: threads)
     }
 }

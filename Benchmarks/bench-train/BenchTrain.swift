@@ -24,12 +24,9 @@ struct BenchTrain: ParsableCommand {
 
     mutating func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once, even in a log file
-        let threadCounts = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !threadCounts.isEmpty, threadCounts.allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError("--threads must list positive integers, got '\(threads)'")
-        }
+        let counts = try threadCounts(threads)
         var lines: [String] = []
-        for count in threadCounts {
+        for count in counts {
             let ours = measureOurs(threads: count)
             var line = "lenet-train-b\(batchSize) threads=\(count) ours=\(String(format: "%.0f", ours))"
             if !python.isEmpty {
@@ -73,9 +70,7 @@ struct BenchTrain: ParsableCommand {
     func measurePyTorch(threads: Int) throws -> Double {
         try runPythonBenchmark(
             python: python, script: script,
-            arguments: [
-                "--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)", "--warmup", "\(warmup)", "--repeats",
-                "\(repeats)",
-            ], threads: threads)
+            arguments: peerArguments(threads: threads, batchSize: batchSize, steps: steps, warmup: warmup, repeats: repeats),
+            threads: threads)
     }
 }
