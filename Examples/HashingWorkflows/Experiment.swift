@@ -89,6 +89,16 @@ public final class Experiment {
         var augmentation = Augmentation()
         if let size = specification.imageSize { augmentation.resize = ImageSize(height: size, width: size) }
         if let channels = specification.channels, channels != source.dataset.imageShape[0] { augmentation.channelCount = channels }
+        if specification.inputNormalization == .trainingStatistics {
+            let statistics = try ChannelNormalization.estimated(from: source.dataset, indices: source.split[.train])
+            let channels = augmentation.outputShape(for: source.dataset.imageShape)[0]
+            augmentation.normalization =
+                statistics.channelCount == channels
+                ? statistics
+                : try ChannelNormalization(
+                    mean: Array(repeating: statistics.mean[0], count: channels),
+                    standardDeviation: Array(repeating: statistics.standardDeviation[0], count: channels))
+        }
         try augmentation.validate(for: source.dataset.imageShape, source: source.dataset.name)
         self.augmentation = augmentation
         let classCount = source.dataset.classCount
@@ -271,7 +281,8 @@ public final class Experiment {
         var generator = SeededGenerator(seed: 0)
         let expected = augmentation.outputShape(for: dataset.imageShape)
         let prepared = Augmentation(
-            resize: ImageSize(height: expected[1], width: expected[2]), channelCount: expected[0] == shape[1] ? nil : expected[0])
+            resize: ImageSize(height: expected[1], width: expected[2]), channelCount: expected[0] == shape[1] ? nil : expected[0],
+            normalization: augmentation.normalization)
         try prepared.validate(for: Array(shape.dropFirst()), source: url.path)
         let images = prepared.apply(to: pixels, generator: &generator)
         var rows: [[Bool]] = []

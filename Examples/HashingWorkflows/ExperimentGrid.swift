@@ -125,6 +125,8 @@ public struct ExperimentGrid: Codable, Equatable {
         public var targetTrainingLimit: Int?
         public var imageSize: Int?
         public var channels: Int?
+        /// How input pixels are standardised (default: the training images' statistics).
+        public var inputNormalization: InputNormalization
         /// K of mAP@K.
         public var topK: Int
         /// r of P@H≤r and R@H≤r.
@@ -145,6 +147,7 @@ public struct ExperimentGrid: Codable, Equatable {
             trainingLimit = run.trainingLimit
             imageSize = run.imageSize
             channels = run.channels
+            inputNormalization = run.inputNormalization ?? .none
             topK = run.evaluation.topK
             radius = run.evaluation.radius
         }
@@ -153,7 +156,8 @@ public struct ExperimentGrid: Codable, Equatable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case epochs, learningRateMilestones, learningRateGamma, batchSize, validateEvery, validationPerClass, queryPerClass,
-                trainingPerClass, validationDatabaseLimit, trainingLimit, targetTrainingLimit, imageSize, channels, topK, radius
+                trainingPerClass, validationDatabaseLimit, trainingLimit, targetTrainingLimit, imageSize, channels, inputNormalization, topK,
+                radius
         }
 
         public init(from decoder: Decoder) throws {
@@ -175,6 +179,7 @@ public struct ExperimentGrid: Codable, Equatable {
             targetTrainingLimit = try container.decodeIfPresent(Int.self, forKey: .targetTrainingLimit)
             imageSize = try container.decodeIfPresent(Int.self, forKey: .imageSize)
             channels = try container.decodeIfPresent(Int.self, forKey: .channels)
+            inputNormalization = try container.decodeIfPresent(InputNormalization.self, forKey: .inputNormalization) ?? defaults.inputNormalization
             topK = try container.decodeIfPresent(Int.self, forKey: .topK) ?? defaults.topK
             radius = try container.decodeIfPresent(Int.self, forKey: .radius) ?? defaults.radius
         }
@@ -466,6 +471,7 @@ public struct ExperimentGrid: Codable, Equatable {
         specification.batchSize = settings.batchSize
         specification.imageSize = settings.imageSize
         specification.channels = settings.channels
+        specification.inputNormalization = settings.inputNormalization
         specification.validationPerClass = settings.validationPerClass
         specification.queryPerClass = settings.queryPerClass
         specification.trainingPerClass = settings.trainingPerClass

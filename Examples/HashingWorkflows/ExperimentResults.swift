@@ -273,7 +273,9 @@ public struct ExperimentResults {
                 + (settings.trainingLimit > 0 ? "; at most \(settings.trainingLimit) training images" : "")
                 + (settings.targetTrainingLimit.map { "; adaptation on at most \($0) unlabelled target training images" } ?? "")
                 + (settings.imageSize.map { "; images resized to \($0)×\($0)" } ?? "")
-                + (settings.channels.map { "; \($0) channels" } ?? "") + "; mAP@K with K = \(settings.topK), radius r = \(settings.radius).",
+                + (settings.channels.map { "; \($0) channels" } ?? "")
+                + (settings.inputNormalization == .none ? "; pixels in [0, 1]" : "; pixels standardised by the training images' mean and sd")
+                + "; mAP@K with K = \(settings.topK), radius r = \(settings.radius).",
             "",
             "Each cell is the mean ± the sample standard deviation (n − 1) over the seeds that finished; \"(k/n seeds)\" follows when "
                 + "fewer than the n planned seeds finished, with the others counted as diverged (a non-finite loss or gradient), failed "

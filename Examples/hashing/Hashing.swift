@@ -35,6 +35,7 @@ struct Hashing: ParsableCommand {
 
 extension TrainerConfiguration.ProgressStyle: ExpressibleByArgument {}
 extension Split.Role: ExpressibleByArgument {}
+extension InputNormalization: ExpressibleByArgument {}
 extension Domain: ExpressibleByArgument {
     public init?(argument: String) {
         switch argument {

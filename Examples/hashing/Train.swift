@@ -22,6 +22,8 @@ struct RunOptions: ParsableArguments {
     var labelEmbeddings: String?
     @Option(help: "Resize images to N×N.") var imageSize: Int?
     @Option(help: "Replicate grayscale images to this many channels.") var channels: Int?
+    @Option(help: "Input pixels: training-statistics (standardise by the training images' mean and sd) or none (keep [0, 1]).")
+    var inputNormalization: InputNormalization = .trainingStatistics
     @Option(help: "Validation images per class held out of training.") var validationPerClass = 500
     @Option(help: "Per-class protocol: queries per class.") var queryPerClass = 100
     @Option(help: "Per-class protocol: training images per class.") var trainingPerClass = 500
@@ -52,6 +54,7 @@ struct RunOptions: ParsableArguments {
         specification.batchSize = batchSize
         specification.imageSize = imageSize
         specification.channels = channels
+        specification.inputNormalization = inputNormalization
         specification.validationPerClass = validationPerClass
         specification.queryPerClass = queryPerClass
         specification.trainingPerClass = trainingPerClass

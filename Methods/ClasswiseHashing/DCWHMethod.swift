@@ -7,17 +7,22 @@ import TensorCore
 public struct DCWHConfiguration: SGDConfiguration, Equatable {
     /// `1/σ²` of the normalised Gaussian (the reference code effectively uses 1).
     public var inverseVariance: Float = 1
+    /// The hash layer's activation: `tanh` (outputs in (−1, 1), the relaxation of codes in
+    /// {−1, 1}) or `identity` (unbounded; the bounded-output term keeps them near ±1).
+    public var outputActivation: HashActivation = .tanh
     /// Recompute the class centers as class means of the outputs every this many epochs
-    /// (reference: 2); centers start as N(0, 1) samples.
+    /// (reference: 2).
     public var centerUpdateInterval: Int = 2
-    /// Weight of the bounded-output term `relu(|h| − bound)` (0 disables it).
-    public var boundedOutputWeight: Float = 0.1
+    /// Where the centers start: distinct random vertices of {−1, 1}ᴷ, or N(0, 1) samples (this
+    /// toolkit's former default, far outside the code cube at 48 bits).
+    public var centerInitialization: CenterInitialization = .vertices
+    /// Weight of the bounded-output term `relu(|h| − bound)` (0 disables it; inert with `tanh`).
+    public var boundedOutputWeight: Float = 0
     public var outputBound: Float = 1.1
     /// Weight of the quantization term `‖sgn(h) − h‖²` (0 disables it).
     public var quantizationWeight: Float = 0.0001
-    /// SGD learning rate (the reference code's default, 0.001; 0.01 diverges from scratch on
-    /// Fashion-MNIST).
-    public var learningRate: Float = 0.001
+    /// SGD learning rate (the IDCWH paper's feature rate).
+    public var learningRate: Float = 0.01
     public var momentum: Float = 0.9
     public var weightDecay: Float = 5e-4
 
@@ -25,11 +30,27 @@ public struct DCWHConfiguration: SGDConfiguration, Equatable {
 
     public func validate() throws {
         try require(method: "dcwh", inverseVariance > 0, "inverseVariance must be positive")
+        try requireClasswiseActivation(outputActivation, method: "dcwh")
         try require(method: "dcwh", centerUpdateInterval >= 1, "centerUpdateInterval must be at least 1")
         try require(method: "dcwh", boundedOutputWeight >= 0 && quantizationWeight >= 0, "term weights must be ≥ 0")
         try require(method: "dcwh", outputBound > 0, "outputBound must be positive")
         try validateSGD(method: "dcwh")
     }
+}
+
+/// Where class-wise hashing's class centers start.
+public enum CenterInitialization: String, Codable, Sendable {
+    /// Distinct random vertices of {−1, 1}ᴷ: inside the code cube and apart.
+    case vertices
+    /// N(0, 1) samples.
+    case normal
+}
+
+/// Class-wise hashing codes are signs: the hash layer's outputs must be centred on 0.
+func requireClasswiseActivation(_ activation: HashActivation, method: String) throws {
+    try require(
+        method: method, activation != .sigmoid,
+        "outputActivation must be tanh or identity: codes are sgn(h), and sigmoid outputs are never negative")
 }
 
 /// A backbone followed by a linear hash layer, and class centers.
@@ -39,18 +60,24 @@ public struct DCWHConfiguration: SGDConfiguration, Equatable {
 public final class ClasswiseNetwork: Module, HashingNetwork {
     public let backbone: any Backbone
     public let hash: LinearHashLayer
-    /// Class centers `[C, K]`: recomputed class means (DCWH) or learnable (IDCWH).
+    /// Class centers `[C, K]`, recomputed as class means (both methods) and, in IDCWH, moved by
+    /// the center-similarity loss in between.
     public let centers: Parameter
     /// `1/σ²` of the class-wise loss (a constant, not a parameter).
     public let inverseVariance: Float
 
     init(
-        backbone: any Backbone, bitCount: Int, classCount: Int, learnableCenters: Bool, inverseVariance: Float,
-        generator: inout SeededGenerator
+        backbone: any Backbone, bitCount: Int, classCount: Int, activation: HashActivation, centerInitialization: CenterInitialization,
+        learnableCenters: Bool, inverseVariance: Float, generator: inout SeededGenerator
     ) {
         self.backbone = backbone
-        hash = LinearHashLayer(featureCount: backbone.featureCount, bitCount: bitCount, activation: .identity, generator: &generator)
-        centers = Parameter(Tensor.normal([classCount, bitCount], generator: &generator), isTrainable: learnableCenters)
+        hash = LinearHashLayer(featureCount: backbone.featureCount, bitCount: bitCount, activation: activation, generator: &generator)
+        let initialCenters =
+            switch centerInitialization {
+            case .vertices: randomVertices(count: classCount, bitCount: bitCount, generator: &generator)
+            case .normal: Tensor.normal([classCount, bitCount], generator: &generator)
+            }
+        centers = Parameter(initialCenters, isTrainable: learnableCenters)
         self.inverseVariance = inverseVariance
     }
 
@@ -59,22 +86,55 @@ public final class ClasswiseNetwork: Module, HashingNetwork {
         let outputs = hash(backbone.features(images, domain: domain))
         return HashingOutput(codes: outputs, logits: classwiseLogits(outputs: outputs, centers: centers.value, inverseVariance: inverseVariance))
     }
+
+    /// Sets each center to the mean output of its class (classes absent keep their center).
+    public func updateCenters(outputs: Tensor, labels: [Int]) {
+        centers.value = classMeans(outputs, labels: labels, classCount: centers.shape[0], fallback: centers.value)
+    }
+
+    /// Recomputes the centers from the training outputs (evaluation mode, as the reference
+    /// does) before every `interval`-th epoch; a no-op at other epochs.
+    func updateCentersOnSchedule(_ progress: TrainingProgress, interval: Int, data: EpochData, method: String) throws {
+        guard progress.epoch > 0, progress.epoch % interval == 0 else { return }
+        guard let source = data.outputs(of: .source), let labels = source.labels else {
+            throw TrainingError.invalidData("\(method) needs labelled training images to compute centers")
+        }
+        updateCenters(outputs: source.codes, labels: labels)
+    }
+}
+
+/// `count` vertices of {−1, 1}ᴷ drawn uniformly, distinct whenever `2ᴷ ≥ count` (a duplicate
+/// row is drawn again), as class centers that start inside the code cube and apart.
+///
+/// **Shape**: → `[count, bitCount]`.
+public func randomVertices(count: Int, bitCount: Int, generator: inout SeededGenerator) -> Tensor {
+    let canBeDistinct = bitCount >= 63 || (1 << bitCount) >= count
+    var rows: [[Float]] = []
+    while rows.count < count {
+        let row = Tensor.uniform([bitCount], generator: &generator).scalars.map { $0 < 0.5 ? Float(-1) : 1 }
+        if !canBeDistinct || !rows.contains(row) { rows.append(row) }
+    }
+    return Tensor(shape: [count, bitCount], scalars: rows.flatMap { $0 })
 }
 
 /// Shared checks and construction of the two class-wise methods.
-func makeClasswiseNetwork(method: String, context: MethodContext, learnableCenters: Bool, inverseVariance: Float) throws -> ClasswiseNetwork {
+func makeClasswiseNetwork(
+    method: String, context: MethodContext, activation: HashActivation, centerInitialization: CenterInitialization,
+    learnableCenters: Bool, inverseVariance: Float
+) throws -> ClasswiseNetwork {
     try context.validate(method: method)
     var generator = SeededGenerator(seed: context.seed)
     let backbone = try context.makeBackbone(generator: &generator)
     return ClasswiseNetwork(
-        backbone: backbone, bitCount: context.bitCount, classCount: context.classCount, learnableCenters: learnableCenters,
-        inverseVariance: inverseVariance, generator: &generator)
+        backbone: backbone, bitCount: context.bitCount, classCount: context.classCount, activation: activation,
+        centerInitialization: centerInitialization, learnableCenters: learnableCenters, inverseVariance: inverseVariance, generator: &generator)
 }
 
 /// Deep Class-Wise Hashing (Zhe, Chen & Yan, TNNLS 2020).
 ///
-/// Loss: `L_clw + w_b·bounded + w_q·quantization`, codes `sgn(h)`. The centers are fixed during
-/// an epoch and recomputed as class means of the training outputs every
+/// Loss: `L_clw + w_b·bounded + w_q·quantization`, codes `sgn(h)` of the `tanh` outputs. The
+/// centers start at random vertices of the code cube, are fixed during an epoch and are
+/// recomputed as class means of the training outputs every
 /// ``DCWHConfiguration/centerUpdateInterval`` epochs.
 public final class DCWHMethod: HashingNetworkMethod {
     public let configuration: DCWHConfiguration
@@ -87,24 +147,20 @@ public final class DCWHMethod: HashingNetworkMethod {
         try configuration.validate()
         self.configuration = configuration
         model = try makeClasswiseNetwork(
-            method: "dcwh", context: context, learnableCenters: false, inverseVariance: configuration.inverseVariance)
+            method: "dcwh", context: context, activation: configuration.outputActivation,
+            centerInitialization: configuration.centerInitialization, learnableCenters: false,
+            inverseVariance: configuration.inverseVariance)
         optimizers = [configuration.sgd("network", model.trainableParameters())]
     }
 
     /// Recomputes the centers after every `centerUpdateInterval` epochs (as the reference does,
     /// from outputs in evaluation mode).
     public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
-        guard progress.epoch > 0, progress.epoch % configuration.centerUpdateInterval == 0 else { return }
-        guard let source = data.outputs(of: .source), let labels = source.labels else {
-            throw TrainingError.invalidData("dcwh needs labelled training images to compute centers")
-        }
-        updateCenters(outputs: source.codes, labels: labels)
+        try model.updateCentersOnSchedule(progress, interval: configuration.centerUpdateInterval, data: data, method: "dcwh")
     }
 
     /// Sets each center to the mean output of its class (classes absent keep their center).
-    public func updateCenters(outputs: Tensor, labels: [Int]) {
-        model.centers.value = classMeans(outputs, labels: labels, classCount: model.centers.shape[0], fallback: model.centers.value)
-    }
+    public func updateCenters(outputs: Tensor, labels: [Int]) { model.updateCenters(outputs: outputs, labels: labels) }
 
     /// The named loss terms for a batch of outputs.
     public func lossTerms(outputs: Tensor, labels: [Int]) -> [LossTerm] {

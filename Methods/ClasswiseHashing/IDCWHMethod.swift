@@ -7,12 +7,19 @@ import TensorCore
 public struct IDCWHConfiguration: SGDConfiguration, Equatable {
     /// `1/σ²` of the class-wise loss.
     public var inverseVariance: Float = 1
+    /// The hash layer's activation: `tanh` or `identity` (as DCWH).
+    public var outputActivation: HashActivation = .tanh
+    /// Re-estimate the class centers as class means of the outputs (DCWH's centers, which the
+    /// paper builds on) every this many epochs; the center-similarity loss moves them in between.
+    public var centerUpdateInterval: Int = 2
+    /// Where the centers start (as DCWH).
+    public var centerInitialization: CenterInitialization = .vertices
     /// γ: weight of the center-similarity loss.
     public var gamma: Float = 0.1
     /// β: weight of the quantization loss `‖b − h‖²`.
     public var beta: Float = 0.01
-    /// Weight of the reference code's bounded-output term (0 disables it).
-    public var boundedOutputWeight: Float = 0.1
+    /// Weight of the DCWH reference code's bounded-output term (0 disables it; inert with `tanh`).
+    public var boundedOutputWeight: Float = 0
     public var outputBound: Float = 1.1
     /// Learning rate of the network (paper: 1e-2).
     public var learningRate: Float = 0.01
@@ -25,6 +32,8 @@ public struct IDCWHConfiguration: SGDConfiguration, Equatable {
 
     public func validate() throws {
         try require(method: "idcwh", inverseVariance > 0, "inverseVariance must be positive")
+        try requireClasswiseActivation(outputActivation, method: "idcwh")
+        try require(method: "idcwh", centerUpdateInterval >= 1, "centerUpdateInterval must be at least 1")
         try require(method: "idcwh", gamma >= 0 && beta >= 0 && boundedOutputWeight >= 0, "gamma, beta and boundedOutputWeight must be ≥ 0")
         try require(method: "idcwh", outputBound > 0, "outputBound must be positive")
         try validateSGD(method: "idcwh")
@@ -34,8 +43,11 @@ public struct IDCWHConfiguration: SGDConfiguration, Equatable {
 
 /// Improved Deep Class-Wise Hashing with centers similarity learning (Zhang & Yan, ICPR 2020).
 ///
-/// Loss: `L_clw + γ·L_csl + β·L_quant (+ bounded-output term)`, with learnable centers μ
-/// trained by their own optimizer; codes `sgn(h)`.
+/// Loss: `L_clw + γ·L_csl + β·L_quant (+ bounded-output term)`; codes `sgn(h)`. The class
+/// centers μ are DCWH's: class means of the training outputs, re-estimated every
+/// ``IDCWHConfiguration/centerUpdateInterval`` epochs. In between, `L_csl` moves them (their
+/// own optimizer and learning rate) and only them: `L_clw` trains the network against the
+/// centers as constants, and the batch binary centers of `L_csl` are constants too.
 public final class IDCWHMethod: HashingNetworkMethod {
     public let configuration: IDCWHConfiguration
     public let model: ClasswiseNetwork
@@ -47,7 +59,9 @@ public final class IDCWHMethod: HashingNetworkMethod {
         try configuration.validate()
         self.configuration = configuration
         let network = try makeClasswiseNetwork(
-            method: "idcwh", context: context, learnableCenters: true, inverseVariance: configuration.inverseVariance)
+            method: "idcwh", context: context, activation: configuration.outputActivation,
+            centerInitialization: configuration.centerInitialization, learnableCenters: true,
+            inverseVariance: configuration.inverseVariance)
         model = network
         let features = network.trainableParameters().filter { $0 !== network.centers }
         optimizers = [
@@ -56,11 +70,18 @@ public final class IDCWHMethod: HashingNetworkMethod {
         ]
     }
 
+    /// Re-estimates the centers as class means every `centerUpdateInterval` epochs.
+    public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
+        try model.updateCentersOnSchedule(progress, interval: configuration.centerUpdateInterval, data: data, method: "idcwh")
+    }
+
     /// The named loss terms for a batch of outputs.
     public func lossTerms(outputs: Tensor, labels: [Int]) -> [LossTerm] {
         let centers = model.centers.value
         var terms = [
-            LossTerm("classwise", classwiseLoss(outputs: outputs, centers: centers, labels: labels, inverseVariance: configuration.inverseVariance))
+            LossTerm(
+                "classwise",
+                classwiseLoss(outputs: outputs, centers: centers.detached(), labels: labels, inverseVariance: configuration.inverseVariance))
         ]
         let binary = batchBinaryCenters(outputs: outputs, labels: labels)
         terms.append(
@@ -84,7 +105,7 @@ public final class IDCWHMethod: HashingNetworkMethod {
     /// The registry entry: `idcwh`.
     public static let registration = MethodRegistration(
         name: "idcwh",
-        summary: "IDCWH (Zhang & Yan, ICPR 2020): DCWH + learnable centers with center-similarity and quantization losses",
+        summary: "IDCWH (Zhang & Yan, ICPR 2020): DCWH + center-similarity learning on the class centers + quantization loss",
         configuration: IDCWHConfiguration.self
     ) { configuration, context in
         try IDCWHMethod(configuration: configuration, context: context)

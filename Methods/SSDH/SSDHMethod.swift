@@ -23,8 +23,18 @@ public struct SSDHConfiguration: SGDConfiguration, Equatable {
     public var momentum: Float = 0.9
     /// L2 weight decay λ (the paper's λ‖W‖², applied by the optimizer).
     public var weightDecay: Float = 5e-4
-    /// Standard deviation of the latent layer's initial weights (paper: 0.01; bias 0).
+    /// How the latent layer's weights start: `pytorch` (uniform in ±1/√features, bias too:
+    /// PyTorch's `Linear` default) or `normal` (N(0, latentInitStandardDeviation²), bias 0: the
+    /// paper's, made for fine-tuning a pre-trained network).
+    public var latentInitialization: LatentInitialization = .pytorch
+    /// Standard deviation of the latent layer's initial weights under `normal` (paper: 0.01).
     public var latentInitStandardDeviation: Float = 0.01
+
+    /// How SSDH's latent layer is initialised.
+    public enum LatentInitialization: String, Codable, Sendable {
+        case pytorch
+        case normal
+    }
 
     public init() {}
 
@@ -44,7 +54,9 @@ public final class SSDHNetwork: Module, HashingNetwork {
     public let latent: LinearHashLayer
     public let classifier: Linear
 
-    init(backbone: any Backbone, bitCount: Int, classCount: Int, latentStandardDeviation: Float, generator: inout SeededGenerator) {
+    /// - Parameter latentStandardDeviation: N(0, σ²) weights and zero bias for the latent layer
+    ///   when given; PyTorch's `Linear` default otherwise.
+    init(backbone: any Backbone, bitCount: Int, classCount: Int, latentStandardDeviation: Float?, generator: inout SeededGenerator) {
         self.backbone = backbone
         latent = LinearHashLayer(
             featureCount: backbone.featureCount, bitCount: bitCount, activation: .sigmoid,
@@ -78,7 +90,8 @@ public final class SSDHMethod: HashingNetworkMethod {
         self.configuration = configuration
         model = SSDHNetwork(
             backbone: backbone, bitCount: context.bitCount, classCount: context.classCount,
-            latentStandardDeviation: configuration.latentInitStandardDeviation, generator: &generator)
+            latentStandardDeviation: configuration.latentInitialization == .normal ? configuration.latentInitStandardDeviation : nil,
+            generator: &generator)
         optimizers = [configuration.sgd("network", model.trainableParameters())]
     }
 

@@ -2,6 +2,7 @@ import ClasswiseHashing
 import Foundation
 import HashingCore
 import MethodCatalog
+import NeuralNet
 import TensorCore
 import TestSupport
 import Testing
@@ -85,6 +86,74 @@ struct ClasswiseHashingTests {
         #expect(method.optimizers[1].optimizer.parameters.count == 1 && method.optimizers[1].optimizer.parameters[0] === method.model.centers)
         #expect(method.optimizers[1].baseLearningRate == 0.02 && method.optimizers[0].baseLearningRate == 0.01)
         #expect(!method.optimizers[0].optimizer.parameters.contains { $0 === method.model.centers })
+    }
+
+    @Test(arguments: ["dcwh", "idcwh"])
+    func centersStartAtDistinctVerticesOfTheCodeCubeAndOutputsAreBounded(name: String) throws {
+        for bits in [4, 12, 48] {
+            let method = try MethodCatalog.registry().make(name, context: context(bits: bits))
+            let network = try #require(method.network as? ClasswiseNetwork)
+            let centers = network.centers.value
+            #expect(centers.scalars.allSatisfy { $0 == 1 || $0 == -1 })
+            let rows = (0..<3).map { Array(centers.scalars[($0 * bits)..<(($0 + 1) * bits)]) }
+            #expect(Set(rows).count == 3)
+            #expect(network.hash.activation == .tanh)
+            let outputs = method.encode(toyDigits(count: 8, seed: 9).images * 50, domain: .source)
+            #expect(outputs.scalars.allSatisfy { abs($0) <= 1 })
+        }
+        // Two 1-bit vertices cannot give three distinct centers: drawing stops anyway.
+        var generator = SeededGenerator(seed: 1)
+        #expect(randomVertices(count: 3, bitCount: 1, generator: &generator).shape == [3, 1])
+    }
+
+    @Test(arguments: ["dcwh", "idcwh"])
+    func sigmoidOutputsAreRejectedByName(name: String) throws {
+        #expect(throws: RegistryError.self) {
+            try MethodCatalog.registry().make(name, configuration: Data(#"{"outputActivation": "sigmoid"}"#.utf8), context: context(bits: 8))
+        }
+    }
+
+    @Test func idcwhCenterSimilarityMovesTheCentersAndOnlyTheCenters() throws {
+        let method = try #require(try MethodCatalog.registry().make("idcwh", context: context(bits: 8)) as? IDCWHMethod)
+        let (images, labels) = toyDigits(count: 12, seed: 6)
+        let centers = method.model.centers
+        let parameters = method.model.trainableParameters()
+        #expect(parameters.contains { $0 === centers })
+        func gradients(of term: String) throws -> (centers: Float, network: Float) {
+            let (_, gradients) = valueAndGradient(of: parameters) {
+                method.lossTerms(outputs: method.model(images, domain: .source).codes, labels: labels).first { $0.name == term }!.value
+            }
+            var (center, network): (Float, Float) = (0, 0)
+            for (parameter, gradient) in zip(parameters, gradients) {
+                let size = gradient.scalars.map(abs).max() ?? 0
+                if parameter === centers { center = size } else { network = max(network, size) }
+            }
+            return (center, network)
+        }
+        let similarity = try gradients(of: "center-similarity")
+        #expect(similarity.centers > 0 && similarity.network == 0)
+        let classwise = try gradients(of: "classwise")
+        #expect(classwise.centers == 0 && classwise.network > 0)
+        let quantization = try gradients(of: "quantization")
+        #expect(quantization.centers == 0 && quantization.network > 0)
+    }
+
+    @Test func idcwhReestimatesItsCentersAsClassMeansOnItsSchedule() throws {
+        let method = try #require(
+            try MethodCatalog.registry().make("idcwh", configuration: Data(#"{"centerUpdateInterval": 3}"#.utf8), context: context(bits: 4))
+                as? IDCWHMethod)
+        let initial = method.model.centers.value.scalars
+        let outputs = Tensor(shape: [3, 4], scalars: [0.5, 0.5, -0.5, -0.5, 0.1, 0.1, 0.1, 0.1, -0.9, 0.9, -0.9, 0.9])
+        let data = EpochData { domain in
+            domain == .source ? DomainOutputs(codes: outputs, logits: nil, labels: [2, 2, 0], indices: [0, 1, 2]) : nil
+        }
+        try method.prepareEpoch(TrainingProgress(epoch: 2, epochCount: 6, step: 0, stepsPerEpoch: 1), data: data)
+        #expect(method.model.centers.value.scalars == initial)
+        try method.prepareEpoch(TrainingProgress(epoch: 3, epochCount: 6, step: 0, stepsPerEpoch: 1), data: data)
+        let centers = method.model.centers.value.scalars
+        expectClose(Tensor(shape: [4], scalars: Array(centers[0..<4])), Tensor(shape: [4], scalars: [-0.9, 0.9, -0.9, 0.9]))
+        #expect(Array(centers[4..<8]) == Array(initial[4..<8]))  // class 1 absent: kept
+        expectClose(Tensor(shape: [4], scalars: Array(centers[8..<12])), Tensor(shape: [4], scalars: [0.3, 0.3, -0.2, -0.2]))
     }
 
     @Test(arguments: ["dcwh", "idcwh"])
