@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -41,14 +41,18 @@ check-resume: deps
 
 ## The paper grids (hours): each writes runs/<grid>/results.md (the tables), results.json (every cell) and plots/.
 ## Run again to continue where it stopped; see Examples/*/experiment.json.
-experiments: deps data
-	@Scripts/fetch-fashion-mnist.sh
-	$(SWIFT) build -c release --product hashing
-	.build/release/hashing experiment Examples/SSDH/experiment.json --output runs/ssdh
-	.build/release/hashing experiment Examples/ClasswiseHashing/experiment.json --output runs/classwise-hashing
+experiments: experiment-supervised
 	$(MAKE) experiment-domain-adaptation
 	$(MAKE) experiment-semantic-hash
 	Scripts/update-readme-results.sh
+
+## The supervised grids (SSDH; DCWH and IDCWH) on MNIST and Fashion-MNIST, 3 seeds (≈ 8 hours on
+## 2 cores): continues from the finished cells kept in Examples/<grid>/cells, keeps the new ones
+## there, and refreshes the committed results, run lists, plots and the README's tables.
+experiment-supervised: deps data
+	@Scripts/fetch-fashion-mnist.sh
+	$(SWIFT) build -c release --product hashing
+	Scripts/run-supervised-grids.sh
 
 ## The source-only baselines on the domain pairs (embedded pairs, then MNIST <-> mfeat); refreshes
 ## the committed Examples/DomainAdaptation results and the README's tables.

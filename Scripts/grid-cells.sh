@@ -19,7 +19,11 @@ usage() {
 action=$1
 from=$2
 to=$3
-[ -d "$from" ] || { echo "grid-cells: $from is not a directory" >&2; exit 1; }
+if [ ! -d "$from" ]; then
+    [ "$action" = restore ] && { echo "grid-cells: no saved cells in $from yet"; exit 0; }
+    echo "grid-cells: $from is not a directory" >&2
+    exit 1
+fi
 count=0
 for cell in "$from"/*/; do
     cell=${cell%/}

@@ -5,8 +5,9 @@ mean ± sd is recorded in the repository:
     python3 Scripts/list_experiment_runs.py runs/sh-mnist Examples/SemanticHash/mnist-source.json \
         Examples/SemanticHash/mnist-source-runs.md
 
-Reads <output>/results.json and each run's last.safetensors header (its training history); needs
-only the Python standard library.
+Reads <output>/results.json and each run's last.safetensors header (its training history: the
+last epoch's pseudo-labels), where the checkpoint is still there; needs only the Python standard
+library.
 """
 
 import json
@@ -15,7 +16,12 @@ import sys
 
 
 def history(run_directory):
-    with open(run_directory + "/last.safetensors", "rb") as file:
+    """The run's epoch records, or [] for a cell restored without its checkpoint (Scripts/grid-cells.sh)."""
+    try:
+        file = open(run_directory + "/last.safetensors", "rb")
+    except FileNotFoundError:
+        return []
+    with file:
         length = struct.unpack("<Q", file.read(8))[0]
         metadata = json.loads(file.read(length))["__metadata__"]
     return json.loads(metadata["history"])
@@ -34,8 +40,8 @@ def main(output, grid_file, destination):
             continue
         retrieval = {entry["name"]: entry for entry in cell["retrieval"]}
         epochs = history(output + "/runs/" + cell["id"])
-        last = epochs[-1]
-        best = epochs[cell["bestEpoch"] - 1].get("validationMAP") if cell.get("bestEpoch") else None
+        last = epochs[-1] if epochs else {}
+        best = cell.get("bestValidationMAP")
         validation = "—" if best is None else f"{best:.4f}"
         fraction = last.get("pseudoLabelFraction")
         pseudo = "—" if fraction is None else f"{100 * fraction:.0f}% ({100 * (last.get('pseudoLabelAccuracy') or 0):.0f}% right)"

@@ -217,14 +217,7 @@ public struct ExperimentGrid: Codable, Equatable {
         /// Classification accuracy of the query images (the target queries of a pair).
         case accuracy
 
-        public init(from decoder: Decoder) throws {
-            let name = try decoder.singleValueContainer().decode(String.self)
-            guard let metric = Metric(rawValue: name) else {
-                throw WorkflowError.invalid(
-                    "unknown metric '\(name)'; available: \(Metric.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            self = metric
-        }
+        public init(from decoder: Decoder) throws { self = try decodeNamedCase(decoder, kind: "metric") }
 
         /// Whether the metric comes from a retrieval entry (one table per entry).
         public var isRetrieval: Bool { self != .accuracy }

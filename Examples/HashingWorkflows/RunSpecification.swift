@@ -64,14 +64,18 @@ public enum InputNormalization: String, Codable, CaseIterable, Sendable {
     /// instead of 1.80).
     case trainingStatistics = "training-statistics"
 
-    public init(from decoder: Decoder) throws {
-        let name = try decoder.singleValueContainer().decode(String.self)
-        guard let value = InputNormalization(rawValue: name) else {
-            throw WorkflowError.invalid(
-                "unknown input normalisation '\(name)'; available: \(InputNormalization.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = value
+    public init(from decoder: Decoder) throws { self = try decodeNamedCase(decoder, kind: "input normalisation") }
+}
+
+/// Decodes a case named by a string, or throws one line naming the unknown value and the
+/// available ones.
+func decodeNamedCase<Value: RawRepresentable & CaseIterable>(_ decoder: Decoder, kind: String) throws -> Value
+where Value.RawValue == String {
+    let name = try decoder.singleValueContainer().decode(String.self)
+    guard let value = Value(rawValue: name) else {
+        throw WorkflowError.invalid("unknown \(kind) '\(name)'; available: \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
     }
+    return value
 }
 
 /// Errors of the workflow, one line each.
