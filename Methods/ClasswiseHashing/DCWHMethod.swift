@@ -19,8 +19,10 @@ public struct DCWHConfiguration: SGDConfiguration, Equatable {
     /// Weight of the bounded-output term `relu(|h| − bound)` (0 disables it; inert with `tanh`).
     public var boundedOutputWeight: Float = 0
     public var outputBound: Float = 1.1
-    /// Weight of the quantization term `‖sgn(h) − h‖²` (0 disables it).
-    public var quantizationWeight: Float = 0.0001
+    /// Weight of the quantization term `‖sgn(h) − h‖²` (0 disables it). 0.01, IDCWH's β, so
+    /// that the two methods differ by IDCWH's center-similarity learning alone; the reference
+    /// code's weight is about 1e-4 (see the README for both measured).
+    public var quantizationWeight: Float = 0.01
     /// SGD learning rate (the IDCWH paper's feature rate).
     public var learningRate: Float = 0.01
     public var momentum: Float = 0.9
