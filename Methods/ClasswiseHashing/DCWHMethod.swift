@@ -95,13 +95,15 @@ public final class ClasswiseNetwork: Module, HashingNetwork {
     }
 
     /// Recomputes the centers from the training outputs (evaluation mode, as the reference
-    /// does) before every `interval`-th epoch; a no-op at other epochs.
-    func updateCentersOnSchedule(_ progress: TrainingProgress, interval: Int, data: EpochData, method: String) throws {
-        guard progress.epoch > 0, progress.epoch % interval == 0 else { return }
+    /// does) before every `interval`-th epoch; a no-op at other epochs. Returns whether it did.
+    @discardableResult
+    func updateCentersOnSchedule(_ progress: TrainingProgress, interval: Int, data: EpochData, method: String) throws -> Bool {
+        guard progress.epoch > 0, progress.epoch % interval == 0 else { return false }
         guard let source = data.outputs(of: .source), let labels = source.labels else {
             throw TrainingError.invalidData("\(method) needs labelled training images to compute centers")
         }
         updateCenters(outputs: source.codes, labels: labels)
+        return true
     }
 }
 

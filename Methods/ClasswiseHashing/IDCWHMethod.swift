@@ -70,9 +70,12 @@ public final class IDCWHMethod: HashingNetworkMethod {
         ]
     }
 
-    /// Re-estimates the centers as class means every `centerUpdateInterval` epochs.
+    /// Re-estimates the centers as class means every `centerUpdateInterval` epochs; the centers'
+    /// optimizer then starts afresh, so no momentum of the replaced centers carries over.
     public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
-        try model.updateCentersOnSchedule(progress, interval: configuration.centerUpdateInterval, data: data, method: "idcwh")
+        if try model.updateCentersOnSchedule(progress, interval: configuration.centerUpdateInterval, data: data, method: "idcwh") {
+            optimizers.first { $0.name == "centers" }?.optimizer.resetState()
+        }
     }
 
     /// The named loss terms for a batch of outputs.

@@ -142,6 +142,13 @@ struct ClasswiseHashingTests {
         let method = try #require(
             try MethodCatalog.registry().make("idcwh", configuration: Data(#"{"centerUpdateInterval": 3}"#.utf8), context: context(bits: 4))
                 as? IDCWHMethod)
+        // A step gives the centers' optimizer momentum and moves the centers.
+        let (images, labels) = toyDigits(count: 12, seed: 7)
+        let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<12), domain: .source))
+        _ = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 6, step: 0, stepsPerEpoch: 1))
+        let centersOptimizer = try #require(method.optimizers.first { $0.name == "centers" }).optimizer
+        func momentum() -> Float { centersOptimizer.stateTensors().values.map { $0.scalars.map(abs).max() ?? 0 }.max() ?? 0 }
+        #expect(momentum() > 0)
         let initial = method.model.centers.value.scalars
         let outputs = Tensor(shape: [3, 4], scalars: [0.5, 0.5, -0.5, -0.5, 0.1, 0.1, 0.1, 0.1, -0.9, 0.9, -0.9, 0.9])
         let data = EpochData { domain in
@@ -149,7 +156,9 @@ struct ClasswiseHashingTests {
         }
         try method.prepareEpoch(TrainingProgress(epoch: 2, epochCount: 6, step: 0, stepsPerEpoch: 1), data: data)
         #expect(method.model.centers.value.scalars == initial)
+        #expect(momentum() > 0)
         try method.prepareEpoch(TrainingProgress(epoch: 3, epochCount: 6, step: 0, stepsPerEpoch: 1), data: data)
+        #expect(momentum() == 0)  // the re-estimated centers start with no momentum
         let centers = method.model.centers.value.scalars
         expectClose(Tensor(shape: [4], scalars: Array(centers[0..<4])), Tensor(shape: [4], scalars: [-0.9, 0.9, -0.9, 0.9]))
         #expect(Array(centers[4..<8]) == Array(initial[4..<8]))  // class 1 absent: kept
