@@ -50,11 +50,48 @@ public struct HashingOutput {
     }
 }
 
+/// The labels of a batch: a set of class indices per image. A single-label batch has one class per
+/// set; a multi-label one (an image showing several objects) any number, none included.
+public struct BatchLabels: Equatable, Sendable, ExpressibleByArrayLiteral {
+    /// The classes of each image, sorted and without duplicates.
+    public let sets: [[Int]]
+
+    /// Multi-label: the classes of each image (any order; duplicates are merged).
+    public init(sets: [[Int]]) {
+        precondition(sets.allSatisfy { $0.allSatisfy { $0 >= 0 } }, "BatchLabels: class indices must be ≥ 0")
+        self.sets = sets.map { Array(Set($0)).sorted() }
+    }
+
+    /// Single-label: one class per image.
+    public init(classes: [Int]) { self.init(sets: classes.map { [$0] }) }
+
+    public init(arrayLiteral classes: Int...) { self.init(classes: classes) }
+
+    /// The number of images.
+    public var count: Int { sets.count }
+
+    /// The class of each image when every image has exactly one; `nil` for a multi-label batch.
+    public var classes: [Int]? { sets.allSatisfy { $0.count == 1 } ? sets.map { $0[0] } : nil }
+
+    /// Multi-hot targets: `[N, classCount]`, 1 where an image has the class.
+    public func multiHot(classCount: Int) -> Tensor {
+        precondition(sets.allSatisfy { $0.allSatisfy { $0 < classCount } }, "BatchLabels: a class index is ≥ \(classCount) classes")
+        return Tensor(
+            shape: [count, classCount],
+            unsafeUninitialized: { values in
+                for i in values.indices { values[i] = 0 }
+                for (row, classes) in sets.enumerated() { for label in classes { values[row * classCount + label] = 1 } }
+            })
+    }
+}
+
 /// A loss over a network's outputs and the batch's labels; a method's objective is the sum of
 /// its losses' terms. Losses are values, so any backbone combines with any loss.
 public protocol HashingLoss {
-    /// The loss's terms for one batch (already multiplied by their weights).
-    func terms(for output: HashingOutput, labels: [Int]) -> [LossTerm]
+    /// The loss's terms for one batch (already multiplied by their weights). Throws
+    /// ``TrainingError/invalidData(_:)`` when the loss cannot use the labels it is given (a
+    /// single-label loss on a multi-label batch).
+    func terms(for output: HashingOutput, labels: BatchLabels) throws -> [LossTerm]
 }
 
 /// How continuous outputs become bits.

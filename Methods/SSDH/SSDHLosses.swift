@@ -2,8 +2,8 @@ import HashingCore
 import NeuralNet
 import TensorCore
 
-/// SSDH's classification term E1 (α-weighted): softmax cross-entropy, or the paper's
-/// multi-label hinge.
+/// SSDH's classification term E1 (α-weighted): softmax cross-entropy (one label per image), or
+/// the paper's multi-label hinge on the batch's label sets (single labels are one-element sets).
 public struct SSDHClassificationLoss: HashingLoss {
     public enum Kind: String, Codable, Sendable {
         case softmax
@@ -19,19 +19,18 @@ public struct SSDHClassificationLoss: HashingLoss {
         self.hingeExponent = hingeExponent
     }
 
-    public func terms(for output: HashingOutput, labels: [Int]) -> [LossTerm] {
+    public func terms(for output: HashingOutput, labels: BatchLabels) throws -> [LossTerm] {
         guard let logits = output.logits else { preconditionFailure("SSDHClassificationLoss needs classifier logits") }
         switch kind {
         case .softmax:
-            return [LossTerm("classification", crossEntropy(logits: logits, labels: labels) * weight)]
+            guard let classes = labels.classes else {
+                throw TrainingError.invalidData(
+                    "ssdh: softmax classification needs one label per image, and this batch has label sets; use \"classificationLoss\": \"multi-label-hinge\""
+                )
+            }
+            return [LossTerm("classification", crossEntropy(logits: logits, labels: classes) * weight)]
         case .multiLabelHinge:
-            let targets = Tensor(
-                shape: logits.shape,
-                unsafeUninitialized: { values in
-                    let classes = logits.shape[1]
-                    for i in values.indices { values[i] = 0 }
-                    for (row, label) in labels.enumerated() { values[row * classes + label] = 1 }
-                })
+            let targets = labels.multiHot(classCount: logits.shape[1])
             return [
                 LossTerm("classification", SSDHClassificationLoss.multiLabelHinge(scores: logits, targets: targets, exponent: hingeExponent) * weight)
             ]
@@ -59,7 +58,7 @@ public struct SSDHBinarizationLoss: HashingLoss {
     public var weight: Float
     public init(weight: Float = 1) { self.weight = weight }
 
-    public func terms(for output: HashingOutput, labels: [Int]) -> [LossTerm] {
+    public func terms(for output: HashingOutput, labels: BatchLabels) -> [LossTerm] {
         let activations = output.codes
         let e2 = (activations - 0.5).squared().mean()  // mean over N and K = (1/N)(1/K) Σ
         return [LossTerm("binarization", -e2 * weight)]
@@ -72,7 +71,7 @@ public struct SSDHBalanceLoss: HashingLoss {
     public var weight: Float
     public init(weight: Float = 1) { self.weight = weight }
 
-    public func terms(for output: HashingOutput, labels: [Int]) -> [LossTerm] {
+    public func terms(for output: HashingOutput, labels: BatchLabels) -> [LossTerm] {
         let e3 = (output.codes.mean(alongAxes: [1]) - 0.5).squared().mean()
         return [LossTerm("balance", e3 * weight)]
     }

@@ -110,7 +110,7 @@ public final class SSDHMethod: HashingNetworkMethod {
         let losses = losses(progress: progress)
         return try optimizeJointly(progress: progress) {
             let output = model(batch.source.images, domain: batch.source.domain)
-            return losses.flatMap { $0.terms(for: output, labels: labels) }
+            return try losses.flatMap { try $0.terms(for: output, labels: BatchLabels(classes: labels)) }
         }
     }
 

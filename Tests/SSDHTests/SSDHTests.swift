@@ -14,7 +14,7 @@ func ssdhContext(bits: Int, seed: UInt64 = 1) throws -> MethodContext {
 
 @Suite("SSDH")
 struct SSDHTests {
-    @Test func lossTermsMatchHandComputedValues() {
+    @Test func lossTermsMatchHandComputedValues() throws {
         let activations = Tensor(shape: [2, 2], scalars: [0.9, 0.1, 0.6, 0.7])
         let logits = Tensor(shape: [2, 3], scalars: [2, 0, 1, 0, 0, 0])
         let output = HashingOutput(codes: activations, logits: logits)
@@ -25,11 +25,27 @@ struct SSDHTests {
         // Softmax cross-entropy, mean over the batch.
         let first = -log(exp(2.0) / (exp(2.0) + 1 + exp(1.0)))
         let second = log(3.0)
-        expectClose(SSDHClassificationLoss().terms(for: output, labels: [0, 2])[0].value.item, Float((first + second) / 2))
+        expectClose(try SSDHClassificationLoss().terms(for: output, labels: [0, 2])[0].value.item, Float((first + second) / 2))
         // Multi-label hinge: only (y=0, ŷ=0.3), (y=0, ŷ=0.4) and (y=1, ŷ=0.8) violate: ½(0.09 + 0.16 + 0.04) / N.
         let scores = Tensor(shape: [2, 3], scalars: [1.5, 0.3, -0.2, 0.4, -1, 0.8])
-        let hinge = SSDHClassificationLoss(kind: .multiLabelHinge).terms(for: HashingOutput(codes: activations, logits: scores), labels: [0, 2])
+        let hinge = try SSDHClassificationLoss(kind: .multiLabelHinge).terms(for: HashingOutput(codes: activations, logits: scores), labels: [0, 2])
         expectClose(hinge[0].value.item, 0.0725)
+    }
+
+    @Test func theMultiLabelHingeTakesLabelSetsAndSoftmaxRefusesThem() throws {
+        let activations = Tensor(shape: [2, 2], scalars: [0.9, 0.1, 0.6, 0.7])
+        let scores = Tensor(shape: [2, 3], scalars: [1.5, 0.3, -0.2, 0.4, -1, 0.8])
+        let output = HashingOutput(codes: activations, logits: scores)
+        // Image 0 shows classes 0 and 2, image 1 class 1 (listed twice, counted once). Violations:
+        // (0: y=0, ŷ=0.3), (0: y=1, ŷ=−0.2 → 1.2), (1: y=0, ŷ=0.4), (1: y=1, ŷ=−1 → 2), (1: y=0, ŷ=0.8).
+        let labels = BatchLabels(sets: [[2, 0], [1, 1]])
+        #expect(labels.sets == [[0, 2], [1]] && labels.classes == nil)
+        let hinge = try SSDHClassificationLoss(kind: .multiLabelHinge).terms(for: output, labels: labels)
+        expectClose(hinge[0].value.item, Float(0.5 * (0.09 + 1.44 + 0.16 + 4 + 0.64) / 2))
+        #expect(throws: TrainingError.self) { try SSDHClassificationLoss().terms(for: output, labels: labels) }
+        // An image with no label at all is a row of negatives.
+        let none = try SSDHClassificationLoss(kind: .multiLabelHinge).terms(for: output, labels: BatchLabels(sets: [[], [1]]))
+        expectClose(none[0].value.item, Float(0.5 * (2.25 + 0.09 + 0.16 + 4 + 0.64) / 2))
     }
 
     @Test func multiLabelHingeGradientMatchesFiniteDifferences() {
