@@ -163,9 +163,6 @@ public final class DCWHMethod: HashingNetworkMethod {
         try model.updateCentersOnSchedule(progress, interval: configuration.centerUpdateInterval, data: data, method: "dcwh")
     }
 
-    /// Sets each center to the mean output of its class (classes absent keep their center).
-    public func updateCenters(outputs: Tensor, labels: [Int]) { model.updateCenters(outputs: outputs, labels: labels) }
-
     /// The named loss terms for a batch of outputs.
     public func lossTerms(outputs: Tensor, labels: [Int]) -> [LossTerm] {
         var terms = [
