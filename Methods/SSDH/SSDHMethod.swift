@@ -106,11 +106,11 @@ public final class SSDHMethod: HashingNetworkMethod {
     }
 
     public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
-        guard let labels = batch.source.labels else { throw TrainingError.invalidData("ssdh needs labelled images") }
-        let losses = losses(progress: progress)
+        guard let classes = batch.source.labels else { throw TrainingError.invalidData("ssdh needs labelled images") }
+        let (losses, labels) = (losses(progress: progress), BatchLabels(classes: classes))
         return try optimizeJointly(progress: progress) {
             let output = model(batch.source.images, domain: batch.source.domain)
-            return try losses.flatMap { try $0.terms(for: output, labels: BatchLabels(classes: labels)) }
+            return try losses.flatMap { try $0.terms(for: output, labels: labels) }
         }
     }
 

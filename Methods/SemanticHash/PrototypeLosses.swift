@@ -41,7 +41,7 @@ public func prototypeHingeLoss(codes: Tensor, prototypes: Tensor, labels: [Int],
     let similarities = prototypeSimilarities(codes: codes, prototypes: prototypes)
     let (count, classCount) = (similarities.shape[0], similarities.shape[1])
     precondition(classCount >= 2, "prototypeHingeLoss: needs at least 2 classes, got \(classCount)")
-    let positives = oneHot(labels, classCount: classCount)
+    let positives = BatchLabels(classes: labels).multiHot(classCount: classCount)
     let positive = (similarities * positives).sum(alongAxes: [1])
     // The positive entry is pushed far below every negative one, so it is never the maximum.
     let hardestNegative = (similarities - positives * 1e9).max(alongAxis: 1)
@@ -61,19 +61,4 @@ public func prototypeHingeLoss(codes: Tensor, prototypes: Tensor, labels: [Int],
 public func prototypeCenterSum(codes: Tensor, prototypes: Tensor, labels: [Int]) -> Tensor {
     precondition(codes.shape[0] == labels.count, "prototypeCenterSum: \(labels.count) labels for codes \(codes.shape)")
     return (codes - prototypes.detached().indexSelect(labels, axis: 0)).squared().sum() / Float(codes.shape[1])
-}
-
-/// One-hot rows of `labels` (a constant).
-///
-/// **Shape**: labels N → `[N, classCount]`.
-func oneHot(_ labels: [Int], classCount: Int) -> Tensor {
-    Tensor(
-        shape: [labels.count, classCount],
-        unsafeUninitialized: { values in
-            values.initialize(repeating: 0)
-            for (row, label) in labels.enumerated() {
-                precondition(label >= 0 && label < classCount, "oneHot: label \(label) outside 0..<\(classCount)")
-                values[row * classCount + label] = 1
-            }
-        })
 }
