@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the supervised grids (Examples/SSDH, Examples/ClasswiseHashing), continuing from the cells
+# Runs the supervised grids (Examples/SSDH, Examples/ClasswiseHashing, Examples/SSDHMultiLabel), continuing from the cells
 # kept in the repository, and refreshes what is committed from them: each grid's cells,
 # results.md, runs.md (every run) and plots, then the README's tables. Safe to interrupt and run
 # again: finished cells are skipped, a started one resumes from its checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 hashing=${HASHING:-.build/release/hashing}
-for pair in SSDH:ssdh ClasswiseHashing:classwise-hashing; do
+for pair in SSDH:ssdh ClasswiseHashing:classwise-hashing SSDHMultiLabel:ssdhmultilabel; do
     grid=${pair%%:*}
     output=runs/${pair#*:}
     Scripts/grid-cells.sh restore "Examples/$grid/cells" "$output/runs"

@@ -153,23 +153,39 @@ public struct TrainingBatch {
 public struct DomainBatch {
     /// **Shape**: `[N, C, H, W]`, values scaled as the backbone expects.
     public var images: Tensor
-    /// Ground-truth labels (source), or `nil` for unlabelled target images.
+    /// Ground-truth labels (source), or `nil` for unlabelled target images. In multi-label data
+    /// each image's first object's class; its every class is in ``labelSets``.
     public var labels: [Int]?
+    /// The classes of each image of multi-label data (``HashingMethod/trainsOnLabelSets``);
+    /// `nil` for single-label data and unlabelled images.
+    public var labelSets: [[Int]]?
     /// Each image's index in its data set: the key of per-image state such as ``PseudoLabels``.
     public var indices: [Int]
     public var domain: Domain
 
-    public init(images: Tensor, labels: [Int]?, indices: [Int], domain: Domain) {
+    public init(images: Tensor, labels: [Int]?, labelSets: [[Int]]? = nil, indices: [Int], domain: Domain) {
         precondition(images.rank == 4, "DomainBatch: images must be [N, C, H, W], got \(images.shape)")
         if let labels { precondition(labels.count == images.shape[0], "DomainBatch: \(labels.count) labels for \(images.shape[0]) images") }
+        if let labelSets {
+            precondition(labels != nil, "DomainBatch: label sets without labels")
+            precondition(labelSets.count == images.shape[0], "DomainBatch: \(labelSets.count) label sets for \(images.shape[0]) images")
+        }
         precondition(indices.count == images.shape[0], "DomainBatch: \(indices.count) indices for \(images.shape[0]) images")
         self.images = images
         self.labels = labels
+        self.labelSets = labelSets
         self.indices = indices
         self.domain = domain
     }
 
     public var count: Int { images.shape[0] }
+
+    /// The labels as the losses receive them: the label sets of multi-label data, one class per
+    /// image otherwise; `nil` for unlabelled images.
+    public var batchLabels: BatchLabels? {
+        if let labelSets { return BatchLabels(sets: labelSets) }
+        return labels.map { BatchLabels(classes: $0) }
+    }
 }
 
 /// Where the trainer is, for methods whose behaviour depends on progress (loss ramps, center
@@ -297,6 +313,10 @@ public protocol HashingMethod: AnyObject {
     /// The pseudo-labels of target images the method currently holds, for the trainer's log (the
     /// trainer measures their accuracy with labels the method never sees). The default is `nil`.
     var pseudoLabels: PseudoLabels? { get }
+    /// Whether the method trains on multi-label data (batches with ``DomainBatch/labelSets``), as
+    /// SSDH with its multi-label hinge does. The trainer refuses multi-label data for a method
+    /// that does not, rather than let it train on one class per image. The default is `false`.
+    var trainsOnLabelSets: Bool { get }
 
     /// The method's own training stages for a run of `epochs` epochs (such as pre-training an
     /// encoder before the adversarial stage); empty for one stage of every optimizer. A run's
@@ -318,6 +338,7 @@ public protocol HashingMethod: AnyObject {
 extension HashingMethod {
     public var adaptsToTarget: Bool { false }
     public var pseudoLabels: PseudoLabels? { nil }
+    public var trainsOnLabelSets: Bool { false }
     public func trainingStages(epochs: Int) -> [TrainingStage] { [] }
     public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {}
 

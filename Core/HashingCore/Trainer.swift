@@ -106,6 +106,11 @@ public final class Trainer {
     ///   interruption would (the checkpoints are those of an interrupted run).
     @discardableResult
     public func run(resume: Bool = false, stoppingAfterEpoch: Int? = nil) throws -> TrainingSummary {
+        if data.trainingImages(of: .source)?.isMultiLabel == true && !method.trainsOnLabelSets {
+            throw TrainingError.invalidData(
+                "the training images are multi-label (a set of classes per image) and \(type(of: method)) trains on one class per"
+                    + " image; train a method that takes label sets (SSDH with classificationLoss multi-label-hinge)")
+        }
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let start = Date()
         var state = RunState()
@@ -187,13 +192,14 @@ public final class Trainer {
         for entry in method.optimizers where stage.resetOptimizers.contains(entry.name) { entry.optimizer.resetState() }
     }
 
-    /// Validation mAP (mAP@all, or mAP@K when configured), with ties broken by database index.
+    /// Validation mAP (mAP@all, or mAP@K when configured), with ties broken by database index;
+    /// relevance is "shares a label" on multi-label data.
     public func evaluate(_ validation: ValidationSet) throws -> Double {
         let queries = encodeCodes(method: method, source: validation.queries, domain: validation.domain)
         let database = encodeCodes(method: method, source: validation.database, domain: validation.domain)
         let evaluator = try RetrievalEvaluator(
-            queries: queries, queryLabels: RelevanceLabels(classes: validation.queries.labels!),
-            database: database, databaseLabels: RelevanceLabels(classes: validation.database.labels!))
+            queries: queries, queryLabels: validation.queries.relevanceLabels()!,
+            database: database, databaseLabels: validation.database.relevanceLabels()!)
         let topK = configuration.validationTopK == 0 ? database.count : min(configuration.validationTopK, database.count)
         return try evaluator.meanAveragePrecision(topK: topK)
     }

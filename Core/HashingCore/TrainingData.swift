@@ -7,10 +7,28 @@ public protocol ImageSource {
     var count: Int { get }
     /// Each image's index in its data set (the keys of per-image state such as ``PseudoLabels``).
     var indices: [Int] { get }
-    /// Class labels where known: `nil` for the unlabelled target images a method trains on.
+    /// Class labels where known: `nil` for the unlabelled target images a method trains on. In
+    /// multi-label data each image's first object's class (see ``labelSets``).
     var labels: [Int]? { get }
+    /// The classes of every image of multi-label data; `nil` for single-label data (the
+    /// default) and for unlabelled images.
+    var labelSets: [[Int]]? { get }
     /// Images `start..<end` as `[n, C, H, W]`, scaled as the backbone expects.
     func images(_ range: Range<Int>) -> Tensor
+}
+
+extension ImageSource {
+    public var labelSets: [[Int]]? { nil }
+
+    /// Whether ``labelSets`` are present.
+    public var isMultiLabel: Bool { labelSets != nil }
+
+    /// The labels as retrieval relevance: "shares a label" for multi-label data, "same class"
+    /// otherwise; `nil` for unlabelled images.
+    public func relevanceLabels() throws -> RelevanceLabels? {
+        if let labelSets { return try RelevanceLabels(labelSets: labelSets) }
+        return labels.map { RelevanceLabels(classes: $0) }
+    }
 }
 
 /// The batches the trainer feeds a method. Epoch `e` must give the same batches every time it is

@@ -112,7 +112,7 @@ extension DigitsDataset {
         }
         return DigitsDataset(
             uncheckedName: name ?? self.name, images: output, imageShape: [channels, canvas, canvas], labels: labels,
-            classCount: classCount)
+            classCount: classCount, labelSets: labelSets)
     }
 
     /// The rows and columns of the smallest rectangle holding every pixel of a plane above 0, or

@@ -8,6 +8,9 @@ public struct Batch {
     public var images: Tensor
     /// The class of each image; empty when the loader hides labels (an unlabelled target domain).
     public var labels: [Int]
+    /// The classes of each image of a multi-label data set (``DigitsDataset/labelSets``); `nil`
+    /// for single-label data and when the loader hides labels.
+    public var labelSets: [[Int]]? = nil
     /// The position of each image in the data set.
     public var indices: [Int]
     /// The epoch this batch belongs to.
@@ -152,7 +155,9 @@ public struct BatchLoader: Sendable {
         var generator = SeededSampling.generator(seed: seed, .augmentation, [epoch, index])
         return Batch(
             images: augmentation.apply(to: images, generator: &generator),
-            labels: providesLabels ? members.map { dataset.labels[$0] } : [], indices: members, epoch: epoch, index: index)
+            labels: providesLabels ? members.map { dataset.labels[$0] } : [],
+            labelSets: providesLabels ? dataset.labelSets.map { sets in members.map { sets[$0] } } : nil, indices: members,
+            epoch: epoch, index: index)
     }
 }
 

@@ -121,7 +121,7 @@ public enum ColorDigits {
         }
         return DigitsDataset(
             uncheckedName: name ?? "color-\(digits.name)", images: output, imageShape: [3, side, side], labels: sized.labels,
-            classCount: sized.classCount)
+            classCount: sized.classCount, labelSets: sized.labelSets)
     }
 
     /// Decodes one photo file to RGB.

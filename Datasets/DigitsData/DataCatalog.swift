@@ -45,7 +45,7 @@ public struct CatalogEntry: Sendable {
     /// - Parameters:
     ///   - dataDirectory: Where fetched files are; by default ``DataDirectory/resolved(environment:)``.
     ///     (Fashion-MNIST is read from its Debian package directory instead; see ``FashionMNIST``.)
-    ///   - seed: The seed of a generated set (`color-mnist`); ignored by the others.
+    ///   - seed: The seed of a generated set (`color-mnist`, `mnist-multi`, `embedded-multi`); ignored by the others.
     /// - Throws: ``DatasetError``, such as a missing file with the script that fetches it.
     public func load(dataDirectory: URL = DataDirectory.resolved(), seed: UInt64 = ColorDigits.defaultSeed) throws -> DigitsDataset {
         try loader(dataDirectory, seed)
@@ -91,6 +91,7 @@ public enum DataCatalog {
     static let colorScripts = ["Scripts/fetch-mnist.sh", "Scripts/fetch-photos.sh"]
     static let mnistTestRange = MNIST.trainingCount..<MNIST.imageCount
     static let commonSize = EmbeddedDigits.defaultCommonSize
+    static let embeddedMultiCounts = (training: 900, test: 300)
 
     /// Every data set, in a stable order.
     public static let entries: [CatalogEntry] = [
@@ -129,6 +130,33 @@ public enum DataCatalog {
             name: "color-mnist", summary: "MNIST digits blended with crops of two photos (MNIST-M construction), 3×28×28, seeded",
             imageShape: [3, 28, 28], imageCount: MNIST.imageCount, classCount: 10, officialTestRange: mnistTestRange,
             fetchScripts: colorScripts, loader: { directory, seed in try colorMNIST(dataDirectory: directory, seed: seed) }),
+        CatalogEntry(
+            name: "mnist-multi",
+            summary: "2–3 MNIST digits of distinct classes on a 2×2 grid, labelled with their set of classes (multi-label), "
+                + "18,000 from training digits + 3,000 test canvases from the official test digits, no digit reused, seeded",
+            imageShape: [1, 56, 56], imageCount: MultiDigits.trainingCount + MultiDigits.testCount, classCount: 10,
+            officialTestRange: MultiDigits.trainingCount..<(MultiDigits.trainingCount + MultiDigits.testCount),
+            fetchScripts: mnistScripts,
+            loader: { directory, seed in
+                try MultiDigits.make(
+                    from: MNIST.loadAll(dataDirectory: directory), trainingIndices: Array(0..<MNIST.trainingCount),
+                    testIndices: Array(mnistTestRange), seed: seed)
+            }),
+        CatalogEntry(
+            name: "embedded-multi",
+            summary: "2–3 embedded digits (optdigits + mfeat at 28×28) of distinct classes on a 2×2 grid, multi-label, "
+                + "900 + 300 test canvases from disjoint digits (embedded, seeded)",
+            imageShape: [1, 56, 56], imageCount: embeddedMultiCounts.training + embeddedMultiCounts.test, classCount: 10,
+            officialTestRange: embeddedMultiCounts.training..<(embeddedMultiCounts.training + embeddedMultiCounts.test),
+            fetchScripts: [],
+            loader: { _, seed in
+                let digits = try EmbeddedDigits.combined()
+                // Every fourth digit composes test canvases, the others training ones.
+                return try MultiDigits.make(
+                    from: digits, trainingIndices: (0..<digits.count).filter { $0 % 4 != 3 },
+                    testIndices: (0..<digits.count).filter { $0 % 4 == 3 }, trainingCount: embeddedMultiCounts.training,
+                    testCount: embeddedMultiCounts.test, seed: seed, name: "embedded-multi")
+            }),
         CatalogEntry(
             name: "cifar10", summary: "CIFAR-10 colour photos, 50,000 training + the official 10,000 test images, 10 classes",
             imageShape: CIFAR10.imageShape, imageCount: CIFAR10.trainingCount + CIFAR10.testCount, classCount: CIFAR10.classCount,

@@ -16,6 +16,10 @@ public struct DigitsDataset: Equatable, Sendable {
     public var labels: [Int]
     /// The number of classes.
     public var classCount: Int
+    /// The classes of every image of a multi-label data set (an image showing several objects),
+    /// each set sorted, without duplicates and holding the image's ``labels`` entry, which is then
+    /// its first object's class; `nil` for a single-label data set.
+    public var labelSets: [[Int]]?
 
     /// Creates a data set, checking that images, shape and labels agree.
     ///
@@ -25,11 +29,13 @@ public struct DigitsDataset: Equatable, Sendable {
     ///   - imageShape: The shape of one image, `[channels, height, width]`, all positive.
     ///   - labels: The class of every image.
     ///   - classCount: The number of classes; every label must be in `0..<classCount`.
+    ///   - labelSets: For a multi-label data set, the classes of every image, each set holding
+    ///     that image's `labels` entry; `nil` (the default) for a single-label one.
     /// - Throws: ``DatasetError/unexpectedShape(source:expected:found:)`` for a bad shape,
     ///   ``DatasetError/labelCountMismatch(source:imageCount:labelCount:)`` when there are not as
     ///   many labels as images, and ``DatasetError/invalidLabel(source:index:reason:)`` for a label
     ///   out of range.
-    public init(name: String, images: [UInt8], imageShape: [Int], labels: [Int], classCount: Int) throws {
+    public init(name: String, images: [UInt8], imageShape: [Int], labels: [Int], classCount: Int, labelSets: [[Int]]? = nil) throws {
         guard imageShape.count == 3, imageShape.allSatisfy({ $0 > 0 }) else {
             throw DatasetError.unexpectedShape(
                 source: name, expected: "an image shape [channels, height, width] of positive sizes",
@@ -52,15 +58,33 @@ public struct DigitsDataset: Equatable, Sendable {
             throw DatasetError.invalidLabel(
                 source: name, index: index, reason: "label \(labels[index]) is outside 0..<\(classCount)")
         }
+        if let labelSets {
+            guard labelSets.count == labels.count else {
+                throw DatasetError.labelCountMismatch(source: name, imageCount: labels.count, labelCount: labelSets.count)
+            }
+            for (index, set) in labelSets.enumerated() {
+                if let label = set.first(where: { !(0..<classCount).contains($0) }) {
+                    throw DatasetError.invalidLabel(source: name, index: index, reason: "label \(label) of its set is outside 0..<\(classCount)")
+                }
+                guard set.contains(labels[index]) else {
+                    throw DatasetError.invalidLabel(
+                        source: name, index: index, reason: "its label set \(set) does not hold its label \(labels[index])")
+                }
+            }
+        }
         self.name = name
         self.images = images
         self.imageShape = imageShape
         self.labels = labels
         self.classCount = classCount
+        self.labelSets = labelSets.map { $0.map { Array(Set($0)).sorted() } }
     }
 
     /// The number of images.
     public var count: Int { labels.count }
+
+    /// Whether images carry sets of labels (``labelSets``) rather than one class each.
+    public var isMultiLabel: Bool { labelSets != nil }
 
     /// The number of bytes in one image, `channels × height × width`.
     public var imageElementCount: Int { imageShape.reduce(1, *) }
@@ -86,6 +110,7 @@ public struct DigitsDataset: Equatable, Sendable {
         let size = imageElementCount
         var subsetImages: [UInt8] = []
         var subsetLabels: [Int] = []
+        var subsetLabelSets: [[Int]]? = labelSets.map { _ in [] }
         subsetImages.reserveCapacity(indices.underestimatedCount * size)
         subsetLabels.reserveCapacity(indices.underestimatedCount)
         images.withUnsafeBufferPointer { source in
@@ -93,11 +118,12 @@ public struct DigitsDataset: Equatable, Sendable {
                 precondition((0..<count).contains(index), "Subset index \(index) is outside 0..<\(count)")
                 subsetImages.append(contentsOf: UnsafeBufferPointer(rebasing: source[(index * size)..<((index + 1) * size)]))
                 subsetLabels.append(labels[index])
+                if let labelSets { subsetLabelSets!.append(labelSets[index]) }
             }
         }
         return DigitsDataset(
             uncheckedName: name ?? self.name, images: subsetImages, imageShape: imageShape, labels: subsetLabels,
-            classCount: classCount)
+            classCount: classCount, labelSets: subsetLabelSets)
     }
 
     /// The number of images of each class: element `c` counts the labels equal to `c`.
@@ -110,12 +136,13 @@ public struct DigitsDataset: Equatable, Sendable {
     }
 
     /// Creates a data set from parts already known to agree.
-    init(uncheckedName name: String, images: [UInt8], imageShape: [Int], labels: [Int], classCount: Int) {
+    init(uncheckedName name: String, images: [UInt8], imageShape: [Int], labels: [Int], classCount: Int, labelSets: [[Int]]? = nil) {
         self.name = name
         self.images = images
         self.imageShape = imageShape
         self.labels = labels
         self.classCount = classCount
+        self.labelSets = labelSets
     }
 }
 

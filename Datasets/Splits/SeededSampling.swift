@@ -20,6 +20,7 @@ enum SeededSampling {
         case colorDigits = 5
         case pairedSource = 6
         case pairedTarget = 7
+        case multiDigits = 8
     }
 
     /// SplitMix64's finaliser: a bijective mix of 64 bits.

@@ -137,3 +137,32 @@ public struct RelevanceLabels: Equatable, Sendable {
         return 0
     }
 }
+
+extension RelevanceLabels {
+    /// The mean, over `queries`, of the fraction of these database items relevant to a query: the
+    /// precision of a random ranking, which a ranking must beat to have learned anything (for
+    /// "shares a label" on sets of 2–3 of 10 classes it is about one half, not one tenth).
+    ///
+    /// - Throws: ``EvaluationError/negativeLabel(label:item:)`` for a negative label.
+    public func meanRelevantFraction(toQueries queries: RelevanceLabels) throws -> Double {
+        guard count > 0, queries.count > 0 else { return 0 }
+        let width = max(labelWordsPerItem, queries.labelWordsPerItem, 1)
+        let (databaseWords, _) = try labelSetWords(minimumWordsPerItem: width)
+        let (queryWords, _) = try queries.labelSetWords(minimumWordsPerItem: width)
+        // Items with equal label sets are relevant to the same queries: count each set once.
+        func histogram(_ words: [UInt64]) -> [ArraySlice<UInt64>: Int] {
+            var counts: [ArraySlice<UInt64>: Int] = [:]
+            for item in 0..<(words.count / width) { counts[words[(item * width)..<((item + 1) * width)], default: 0] += 1 }
+            return counts
+        }
+        let databaseSets = histogram(databaseWords)
+        var total = 0.0
+        for (querySet, queryCount) in histogram(queryWords) {
+            let relevant = databaseSets.reduce(0) { sum, entry in
+                sum + (zip(querySet, entry.key).contains { $0 & $1 != 0 } ? entry.value : 0)
+            }
+            total += Double(queryCount) * Double(relevant) / Double(count)
+        }
+        return total / Double(queries.count)
+    }
+}

@@ -4,8 +4,10 @@ import Foundation
 
 /// Binary codes exported as a NumPy `.npz` archive: for each named set, `<name>_codes`
 /// (`uint8 [N, K]`, bits as 0/1), `<name>_labels` (`int64 [N]`, −1 where unknown) and, where
-/// known, `<name>_indices` (`int64 [N]`, each code's image index in its data set). Readable with
-/// `numpy.load(path)`; written atomically.
+/// known, `<name>_indices` (`int64 [N]`, each code's image index in its data set) and, for
+/// multi-label data, `<name>_label_sets` (`int64 [N, M]`: each code's classes, padded with −1 to
+/// the largest set's size M; `<name>_labels` then holds each image's first object's class).
+/// Readable with `numpy.load(path)`; written atomically.
 public enum CodeFile {
     /// One named set of codes.
     public struct Set {
@@ -13,16 +15,26 @@ public enum CodeFile {
         public var codes: PackedCodes
         public var labels: [Int]
         public var indices: [Int]?
+        /// Each code's classes, for multi-label data; `nil` otherwise.
+        public var labelSets: [[Int]]?
 
-        public init(name: String, codes: PackedCodes, labels: [Int], indices: [Int]? = nil) {
+        public init(name: String, codes: PackedCodes, labels: [Int], indices: [Int]? = nil, labelSets: [[Int]]? = nil) {
+            precondition(labelSets == nil || labelSets!.count == labels.count, "CodeFile.Set: one label set per code")
             self.name = name
             self.codes = codes
             self.labels = labels
             self.indices = indices
+            self.labelSets = labelSets
         }
 
         public init(name: String, _ encoded: EncodedSet) {
-            self.init(name: name, codes: encoded.codes, labels: encoded.labels, indices: encoded.indices)
+            self.init(name: name, codes: encoded.codes, labels: encoded.labels, indices: encoded.indices, labelSets: encoded.labelSets)
+        }
+
+        /// The labels as retrieval relevance: "shares a label" with label sets, "same class"
+        /// otherwise.
+        public func relevanceLabels() throws -> RelevanceLabels {
+            try labelSets.map { try RelevanceLabels(labelSets: $0) } ?? RelevanceLabels(classes: labels)
         }
     }
 
@@ -33,12 +45,17 @@ public enum CodeFile {
             entries.append(("\(set.name)_codes", NumpyArray(shape: [set.codes.count, set.codes.bitCount], values: bits)))
             entries.append(("\(set.name)_labels", NumpyArray(set.labels.map { Int64($0) })))
             if let indices = set.indices { entries.append(("\(set.name)_indices", NumpyArray(indices.map { Int64($0) }))) }
+            if let labelSets = set.labelSets {
+                let width = max(1, labelSets.map(\.count).max() ?? 1)
+                let padded = labelSets.flatMap { $0.map { Int64($0) } + [Int64](repeating: -1, count: width - $0.count) }
+                entries.append(("\(set.name)_label_sets", NumpyArray(shape: [labelSets.count, width], values: padded)))
+            }
         }
         try NPZWriter.write(NPZArchive(entries), to: url)
     }
 
     /// Reads the set `name` back.
-    public static func read(_ name: String, from url: URL) throws -> (codes: PackedCodes, labels: [Int]) {
+    public static func read(_ name: String, from url: URL) throws -> Set {
         let archive = try NPZReader.read(contentsOf: url)
         let codes = try archive.array(named: "\(name)_codes", source: url.path)
         let labels = try archive.array(named: "\(name)_labels", source: url.path)
@@ -48,6 +65,19 @@ public enum CodeFile {
         guard let labelValues = labels.integerValues(), labelValues.count == codes.shape[0] else {
             throw WorkflowError.invalid("\(url.path): \(name)_labels must hold one integer per code")
         }
-        return (try PackedCodes(binary: bits, bitCount: codes.shape[1]), labelValues)
+        var labelSets: [[Int]]?
+        if archive.names.contains("\(name)_label_sets") {
+            let array = try archive.array(named: "\(name)_label_sets", source: url.path)
+            guard array.shape.count == 2, array.shape[0] == codes.shape[0], array.shape[1] > 0, let values = array.integerValues(),
+                values.allSatisfy({ $0 >= -1 })
+            else {
+                throw WorkflowError.invalid(
+                    "\(url.path): \(name)_label_sets must be an integer [N, M] array, one row of classes (padded with -1) per code")
+            }
+            let width = array.shape[1]
+            labelSets = (0..<codes.shape[0]).map { row in values[(row * width)..<((row + 1) * width)].filter { $0 >= 0 } }
+        }
+        return Set(
+            name: name, codes: try PackedCodes(binary: bits, bitCount: codes.shape[1]), labels: labelValues, labelSets: labelSets)
     }
 }

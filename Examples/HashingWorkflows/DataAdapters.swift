@@ -19,6 +19,7 @@ public struct DatasetImageSource: ImageSource {
 
     public var count: Int { indices.count }
     public var labels: [Int]? { providesLabels ? indices.map { dataset.labels[$0] } : nil }
+    public var labelSets: [[Int]]? { providesLabels ? dataset.labelSets.map { sets in indices.map { sets[$0] } } : nil }
 
     public func images(_ range: Range<Int>) -> Tensor {
         // The indices are valid by construction, so building a loader cannot fail.
@@ -49,7 +50,9 @@ public struct LoaderBatches: TrainingBatches {
         guard let pair else {
             return AnySequence(
                 source.batches(epoch: epoch).lazy.map { batch in
-                    TrainingBatch(source: DomainBatch(images: batch.images, labels: batch.labels, indices: batch.indices, domain: .source))
+                    TrainingBatch(
+                        source: DomainBatch(
+                            images: batch.images, labels: batch.labels, labelSets: batch.labelSets, indices: batch.indices, domain: .source))
                 })
         }
         // The pair's iterator draws each domain's order once per that domain's epoch (the shorter
@@ -57,7 +60,9 @@ public struct LoaderBatches: TrainingBatches {
         return AnySequence(
             pair.steps(epoch: epoch).lazy.map { paired in
                 TrainingBatch(
-                    source: DomainBatch(images: paired.source.images, labels: paired.source.labels, indices: paired.source.indices, domain: .source),
+                    source: DomainBatch(
+                        images: paired.source.images, labels: paired.source.labels, labelSets: paired.source.labelSets,
+                        indices: paired.source.indices, domain: .source),
                     target: DomainBatch(images: paired.target.images, labels: nil, indices: paired.target.indices, domain: .target))
             })
     }

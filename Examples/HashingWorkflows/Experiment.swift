@@ -299,9 +299,26 @@ public struct EncodedSet: Equatable {
     public var codes: PackedCodes
     public var labels: [Int]
     public var indices: [Int]
+    /// Each image's classes, for multi-label data; `nil` otherwise.
+    public var labelSets: [[Int]]?
+
+    public init(codes: PackedCodes, labels: [Int], indices: [Int], labelSets: [[Int]]? = nil) {
+        self.codes = codes
+        self.labels = labels
+        self.indices = indices
+        self.labelSets = labelSets
+    }
 
     /// The rows in `order` (positions into this set).
     public func reordered(_ order: [Int]) -> EncodedSet {
-        EncodedSet(codes: codes.rows(order), labels: order.map { labels[$0] }, indices: order.map { indices[$0] })
+        EncodedSet(
+            codes: codes.rows(order), labels: order.map { labels[$0] }, indices: order.map { indices[$0] },
+            labelSets: labelSets.map { sets in order.map { sets[$0] } })
+    }
+
+    /// The labels as retrieval relevance: "shares a label" for multi-label data, "same class"
+    /// otherwise.
+    public func relevanceLabels() throws -> RelevanceLabels {
+        try labelSets.map { try RelevanceLabels(labelSets: $0) } ?? RelevanceLabels(classes: labels)
     }
 }

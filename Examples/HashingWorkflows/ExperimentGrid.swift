@@ -214,6 +214,9 @@ public struct ExperimentGrid: Codable, Equatable {
     /// A number the tables can show.
     public enum Metric: String, Codable, CaseIterable, Sendable {
         case meanAveragePrecision, tieAwareMeanAveragePrecision, meanAveragePrecisionAtK, precisionWithinRadius, recallWithinRadius
+        /// The precision of a random ranking of the database: the level the codes must beat
+        /// (about one half for "shares a label" on multi-label data).
+        case randomRankingPrecision
         /// Classification accuracy of the query images (the target queries of a pair).
         case accuracy
 

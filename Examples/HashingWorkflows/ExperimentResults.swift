@@ -152,6 +152,7 @@ public struct ExperimentResults {
         case .meanAveragePrecisionAtK: return "mAP@\(grid.settings.topK)"
         case .precisionWithinRadius: return "P@H≤\(grid.settings.radius)"
         case .recallWithinRadius: return "R@H≤\(grid.settings.radius)"
+        case .randomRankingPrecision: return "random ranking's precision"
         case .accuracy: return "accuracy (%)"
         }
     }

@@ -27,6 +27,9 @@ public struct CellRecord: Codable, Equatable {
         public var precisionWithinRadius: Double
         public var recallWithinRadius: Double
         public var precisionRecallCurve: [PrecisionRecallPoint]
+        /// The precision of a random ranking (``RunReport/Retrieval/randomRankingPrecision``);
+        /// absent in cells recorded before it was.
+        public var randomRankingPrecision: Double?
 
         public init(_ entry: RunReport.Retrieval) {
             let report = entry.report
@@ -39,6 +42,7 @@ public struct CellRecord: Codable, Equatable {
             precisionWithinRadius = report.precisionWithinRadius
             recallWithinRadius = report.recallWithinRadius
             precisionRecallCurve = report.precisionRecallCurve
+            randomRankingPrecision = entry.randomRankingPrecision
         }
 
         public init(
@@ -65,6 +69,7 @@ public struct CellRecord: Codable, Equatable {
             case .meanAveragePrecisionAtK: return meanAveragePrecisionAtK
             case .precisionWithinRadius: return precisionWithinRadius
             case .recallWithinRadius: return recallWithinRadius
+            case .randomRankingPrecision: return randomRankingPrecision
             case .accuracy: return nil
             }
         }

@@ -17,6 +17,24 @@ public struct RunReport: Codable, Equatable {
         public var queries: String
         public var database: String
         public var report: RetrievalReport
+        /// When a database item is relevant to a query: `same class`, or `shares a label` for
+        /// multi-label data. Absent in reports written before it was recorded (same class).
+        public var relevance: String?
+        /// The precision of a random ranking (the mean fraction of the database relevant to a
+        /// query), the level a method must beat; absent in older reports.
+        public var randomRankingPrecision: Double?
+
+        public init(
+            name: String, queries: String, database: String, report: RetrievalReport, relevance: String? = nil,
+            randomRankingPrecision: Double? = nil
+        ) {
+            self.name = name
+            self.queries = queries
+            self.database = database
+            self.report = report
+            self.relevance = relevance
+            self.randomRankingPrecision = randomRankingPrecision
+        }
     }
 
     /// Classification of one image set.
@@ -97,7 +115,10 @@ extension Experiment {
         let images = try images(role, domain: domain)
         let output = inferenceOutputs(method: method, source: images, domain: domain)
         let codes = PackedCodes(bits: method.binarization.bits(output.codes), bitCount: method.bitCount)
-        return (EncodedSet(codes: codes, labels: images.labels ?? [], indices: images.indices), output.logits?.argmax(alongAxis: 1))
+        return (
+            EncodedSet(codes: codes, labels: images.labels ?? [], indices: images.indices, labelSets: images.labelSets),
+            output.logits?.argmax(alongAxis: 1)
+        )
     }
 
     /// Encodes the evaluation sets, evaluates retrieval (and classification), and writes
@@ -135,16 +156,19 @@ extension Experiment {
         let queryName = target.map { "target \($0.dataset.name) queries" } ?? "\(source.dataset.name) queries"
         var retrieval: [RunReport.Retrieval] = []
         for entry in databases {
+            let (queryLabels, databaseLabels) = (try queries.relevanceLabels(), try entry.set.relevanceLabels())
             let evaluator = try RetrievalEvaluator(
-                queries: queries.codes, queryLabels: RelevanceLabels(classes: queries.labels),
-                database: entry.set.codes, databaseLabels: RelevanceLabels(classes: entry.set.labels))
+                queries: queries.codes, queryLabels: queryLabels, database: entry.set.codes, databaseLabels: databaseLabels)
             retrieval.append(
                 .init(
                     name: entry.name, queries: queryName, database: entry.description,
-                    report: try evaluator.evaluate(options: specification.evaluation)))
+                    report: try evaluator.evaluate(options: specification.evaluation),
+                    relevance: queryLabels.isMultiLabel ? "shares a label" : "same class",
+                    randomRankingPrecision: try databaseLabels.meanRelevantFraction(toQueries: queryLabels)))
         }
         var classification: [RunReport.Classification] = []
-        if let predictions {
+        // One predicted class per image is no classification of multi-label images: none is reported.
+        if let predictions, queries.labelSets == nil {
             classification.append(
                 .init(
                     name: target == nil ? "query" : "target-query", images: queryName,
@@ -169,12 +193,17 @@ extension RunReport {
     public static func evaluateCodes(at url: URL, options: RetrievalOptions, directory: URL) throws -> (report: RunReport, files: [URL]) {
         let queries = try CodeFile.read("query", from: url)
         let database = try CodeFile.read("database", from: url)
+        let (queryLabels, databaseLabels) = (try queries.relevanceLabels(), try database.relevanceLabels())
         let evaluator = try RetrievalEvaluator(
-            queries: queries.codes, queryLabels: RelevanceLabels(classes: queries.labels),
-            database: database.codes, databaseLabels: RelevanceLabels(classes: database.labels))
+            queries: queries.codes, queryLabels: queryLabels, database: database.codes, databaseLabels: databaseLabels)
         let report = RunReport(
             method: nil, backbone: nil, bits: queries.codes.bitCount, dataset: url.path, sourceDataset: nil, targetDataset: nil,
-            retrieval: [.init(name: "query-to-database", queries: "query", database: "database", report: try evaluator.evaluate(options: options))],
+            retrieval: [
+                .init(
+                    name: "query-to-database", queries: "query", database: "database", report: try evaluator.evaluate(options: options),
+                    relevance: queryLabels.isMultiLabel ? "shares a label" : "same class",
+                    randomRankingPrecision: try? databaseLabels.meanRelevantFraction(toQueries: queryLabels))
+            ],
             classification: [], databaseOrder: "the codes file's order; ties are broken by it")
         return (report, try report.write(to: directory, title: url.lastPathComponent))
     }

@@ -6,7 +6,7 @@ public enum IndexTools {
     /// Builds an index of set `set` of a codes file: a flat scan index (`substrings == 0`) or
     /// multi-index hashing with that many substrings, written atomically to `output`.
     public static func build(codesAt url: URL, set: String, substrings: Int, output: URL) throws -> HammingIndexFile {
-        let (packed, _) = try CodeFile.read(set, from: url)
+        let packed = try CodeFile.read(set, from: url).codes
         guard substrings >= 0 && substrings <= packed.bitCount else {
             throw WorkflowError.invalid("--substrings must be in 0…\(packed.bitCount) for \(packed.bitCount)-bit codes, got \(substrings)")
         }

@@ -126,6 +126,9 @@ func printReport(_ report: RunReport, files: [URL]) {
                 format: "%@: mAP@all %.4f (tie-aware %.4f)  mAP@%d %.4f  P@H≤%d %.4f  R@H≤%d %.4f  (%d queries, %d database, %d bits)",
                 entry.name, r.meanAveragePrecision, r.tieAwareMeanAveragePrecision, r.topK, r.meanAveragePrecisionAtK, r.radius,
                 r.precisionWithinRadius, r.radius, r.recallWithinRadius, r.queryCount, r.databaseCount, r.bitCount))
+        if let relevance = entry.relevance, let chance = entry.randomRankingPrecision, relevance != "same class" {
+            print(String(format: "  relevance: %@; a random ranking scores %.4f", relevance, chance))
+        }
     }
     for entry in report.classification {
         print(

@@ -105,9 +105,12 @@ public final class SSDHMethod: HashingNetworkMethod {
         ]
     }
 
+    /// Multi-label data trains with the multi-label hinge; the softmax takes one class per image.
+    public var trainsOnLabelSets: Bool { configuration.classificationLoss == .multiLabelHinge }
+
     public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
-        guard let classes = batch.source.labels else { throw TrainingError.invalidData("ssdh needs labelled images") }
-        let (losses, labels) = (losses(progress: progress), BatchLabels(classes: classes))
+        guard let labels = batch.source.batchLabels else { throw TrainingError.invalidData("ssdh needs labelled images") }
+        let losses = losses(progress: progress)
         return try optimizeJointly(progress: progress) {
             let output = model(batch.source.images, domain: batch.source.domain)
             return try losses.flatMap { try $0.terms(for: output, labels: labels) }

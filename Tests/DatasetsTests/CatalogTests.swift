@@ -12,7 +12,8 @@ struct CatalogTests {
     func names() {
         #expect(
             DataCatalog.names == [
-                "mnist", "fashion-mnist", "optdigits", "mfeat", "mfeat-framed", "embedded-digits", "color-mnist", "cifar10", "cifar100",
+                "mnist", "fashion-mnist", "optdigits", "mfeat", "mfeat-framed", "embedded-digits", "color-mnist", "mnist-multi",
+                "embedded-multi", "cifar10", "cifar100",
             ])
         #expect(
             DataCatalog.domainPairNames == [
@@ -30,7 +31,8 @@ struct CatalogTests {
 
     @Test("an unknown name gives one line listing the available names")
     func unknownName() {
-        let available = "mnist, fashion-mnist, optdigits, mfeat, mfeat-framed, embedded-digits, color-mnist, cifar10, cifar100"
+        let available =
+            "mnist, fashion-mnist, optdigits, mfeat, mfeat-framed, embedded-digits, color-mnist, mnist-multi, embedded-multi, cifar10, cifar100"
         expectDatasetError("unknownName", containing: ["\"svhn\"", available]) { try DataCatalog.load("svhn") }
         expectDatasetError("unknownName", containing: ["domain pair", "optdigits-to-mfeat"]) {
             try DataCatalog.domainPair("usps-to-mnist", seed: 0)
