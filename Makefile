@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -118,6 +118,19 @@ experiment-quick: deps
 bench-train: deps torch-env
 	$(SWIFT) build -c release --product bench-train
 	.build/release/bench-train --threads 1,2 --python $(PYTHON)
+
+## One whole SSDH epoch on MNIST (48 bits, batch 128) through the real Trainer and data path, validation
+## included, against the same epoch in PyTorch CPU (Benchmarks/pytorch/ssdh_epoch.py), same run, 1 and 2
+## threads, with where our epoch's time goes.
+bench-epoch: deps data torch-env
+	$(SWIFT) build -c release --product bench-epoch
+	.build/release/bench-epoch --threads 1,2 --python $(PYTHON)
+
+## Images to packed codes: every MNIST image (65,000) through SSDH's network (48 bits) in evaluation mode,
+## binarised and packed, against PyTorch inference of the same network (Benchmarks/pytorch/ssdh_encode.py).
+bench-encode: deps data torch-env
+	$(SWIFT) build -c release --product bench-encode
+	.build/release/bench-encode --threads 1,2 --python $(PYTHON)
 
 ## One full Intersectant-GAN training step (five networks, batch 100 + 100, 64 bits) against the same
 ## step in PyTorch CPU (Benchmarks/pytorch/igan_step.py), same run, 1 and 2 threads.

@@ -37,6 +37,8 @@ let package = Package(
         .executable(name: "bench-gan", targets: ["BenchGAN"]),
         .executable(name: "bench-search", targets: ["BenchSearch"]),
         .executable(name: "bench-eval", targets: ["BenchEval"]),
+        .executable(name: "bench-epoch", targets: ["BenchEpoch"]),
+        .executable(name: "bench-encode", targets: ["BenchEncode"]),
     ] + methods.map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -120,7 +122,7 @@ let package = Package(
             ],
             path: "Benchmarks/bench-train"
         ),
-        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport"),
+        .target(name: "BenchSupport", dependencies: ["TensorCore"], path: "Benchmarks/BenchSupport"),
         .executableTarget(
             name: "BenchGAN",
             dependencies: [
@@ -137,6 +139,23 @@ let package = Package(
         ),
 
         .executableTarget(name: "BenchEval", dependencies: ["Evaluation"], path: "Benchmarks/bench-eval"),
+
+        .executableTarget(
+            name: "BenchEpoch",
+            dependencies: [
+                "TensorCore", "HashingCore", "Datasets", "HashingWorkflows", "BenchSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/bench-epoch"
+        ),
+        .executableTarget(
+            name: "BenchEncode",
+            dependencies: [
+                "TensorCore", "HashingCore", "Datasets", "Evaluation", "HashingWorkflows", "BenchSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/bench-encode"
+        ),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore", "HashingCore"], path: "Tests/TestSupport"),

@@ -1,8 +1,10 @@
 import Foundation
+import TensorCore
 
 /// A peer benchmark that could not be measured.
 public struct PeerBenchmarkError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// The thread counts of a `--threads 1,2` option, or an error naming the option.
@@ -42,8 +44,8 @@ public func runPythonBenchmark(python: String, script: String, arguments: [Strin
     return value
 }
 
-/// The CPU model, the SIMD features that matter to the kernels and the core count, for the line
-/// printed beside every figure.
+/// The CPU model, the SIMD features that matter to the kernels, the core count and the BLAS
+/// kernels in use, for the line printed beside every figure.
 public func cpuDescription() -> String {
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "cpu=unknown" }
     let lines = info.split(separator: "\n")
@@ -53,5 +55,6 @@ public func cpuDescription() -> String {
         } ?? "unknown"
     let flags = Set(lines.first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? [])
     let features = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vpopcntdq"].filter(flags.contains)
-    return "cpu=\"\(model)\" features=\(features.joined(separator: ",")) cores=\(ProcessInfo.processInfo.activeProcessorCount)"
+    return
+        "cpu=\"\(model)\" features=\(features.joined(separator: ",")) cores=\(ProcessInfo.processInfo.activeProcessorCount) blas=\(Engine.blasCore)"
 }

@@ -25,6 +25,7 @@ struct BenchTrain: ParsableCommand {
     mutating func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once, even in a log file
         let counts = try threadCounts(threads)
+        print("bench-train: \(cpuDescription())")
         var lines: [String] = []
         for count in counts {
             let ours = measureOurs(threads: count)

@@ -26,6 +26,28 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     }
 }
 
+/// Where one epoch's wall time went, for benchmarks and profiling (kept in memory only: see
+/// ``Trainer/epochTimings``). Seconds.
+public struct EpochTimings: Equatable, Sendable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// The method's pass before the epoch (``HashingMethod/prepareEpoch(_:data:)``).
+    public var prepare: Double = 0
+    /// Assembling batches: gathering, scaling and augmenting images (the data's iterator).
+    public var batches: Double = 0
+    /// The method's training steps: forward, backward and updates.
+    public var steps: Double = 0
+    /// The validation pass (encoding and mAP).
+    public var validation: Double = 0
+    /// Writing the best and last checkpoints.
+    public var checkpoints: Double = 0
+    /// The whole epoch, from before ``prepare`` to after the checkpoints.
+    public var total: Double = 0
+
+    /// What the named parts leave: progress output, loss bookkeeping, schedules.
+    public var other: Double { total - prepare - batches - steps - validation - checkpoints }
+}
+
 /// What a training run produced.
 public struct TrainingSummary: Codable, Equatable {
     public var epochsCompleted: Int
@@ -56,6 +78,8 @@ public final class Trainer {
     public let method: any HashingMethod
     public let data: any TrainingBatches
     public let validation: ValidationSet?
+    /// Where each epoch of the last ``run(resume:stoppingAfterEpoch:)`` spent its time.
+    public private(set) var epochTimings: [EpochTimings] = []
     public let configuration: TrainerConfiguration
     /// The seed of stage re-initialisations.
     public let seed: UInt64
@@ -120,20 +144,33 @@ public final class Trainer {
         }
         let steps = data.stepsPerEpoch
         let end = min(configuration.epochs, stoppingAfterEpoch ?? configuration.epochs)
+        epochTimings = []
+        func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         for epoch in state.epochsCompleted..<max(end, state.epochsCompleted) {
+            var timings = EpochTimings(epoch: epoch + 1)
+            let timingStart = DispatchTime.now().uptimeNanoseconds
             let stageIndex = plan.stageIndex(epoch: epoch)
             if epoch == plan.starts[stageIndex] { try beginStage(stageIndex) }
             for entry in method.optimizers {
                 entry.optimizer.learningRate = entry.baseLearningRate * plan.factor(optimizer: entry.name, epoch: epoch)
             }
+            var mark = DispatchTime.now().uptimeNanoseconds
             try method.prepareEpoch(
                 plan.progress(epoch: epoch, step: 0, stepsPerEpoch: steps), data: EpochData { domain in self.trainingOutputs(domain) })
+            timings.prepare = seconds(since: mark)
             method.network.train(true)
             var sums: [(name: String, value: Double)] = []
             var images = 0
             let epochStart = Date()
-            for (step, batch) in data.batches(epoch: epoch).enumerated() {
+            let batches = data.batches(epoch: epoch).makeIterator()
+            for step in 0... {
+                mark = DispatchTime.now().uptimeNanoseconds
+                let next = batches.next()
+                timings.batches += seconds(since: mark)
+                guard let batch = next else { break }
+                mark = DispatchTime.now().uptimeNanoseconds
                 let terms = try method.trainingStep(batch, progress: plan.progress(epoch: epoch, step: step, stepsPerEpoch: steps))
+                timings.steps += seconds(since: mark)
                 for term in terms {
                     if let index = sums.firstIndex(where: { $0.name == term.name }) {
                         sums[index].value += Double(term.value)
@@ -150,7 +187,9 @@ public final class Trainer {
                 epoch: epoch + 1, stage: plan.stages[stageIndex].name,
                 meanLosses: sums.map { .init(name: $0.name, value: $0.value / Double(max(steps, 1))) }, seconds: 0)
             if let validation, (epoch + 1) % configuration.validateEvery == 0 || epoch + 1 == configuration.epochs {
+                mark = DispatchTime.now().uptimeNanoseconds
                 record.validationMAP = try evaluate(validation)
+                timings.validation = seconds(since: mark)
             }
             if let pseudoLabels = method.pseudoLabels {
                 record.pseudoLabelFraction = pseudoLabels.selectedFraction
@@ -160,12 +199,14 @@ public final class Trainer {
             state.epochsCompleted = epoch + 1
             state.history.append(record)
             let inLastStage = stageIndex == plan.stages.count - 1
+            mark = DispatchTime.now().uptimeNanoseconds
             if inLastStage, let map = record.validationMAP, state.bestValidationMAP.map({ map > $0 }) ?? true {
                 state.bestValidationMAP = map
                 state.bestEpoch = epoch + 1
                 try saveCheckpoint(bestCheckpointURL, state: state)
             }
             try saveCheckpoint(lastCheckpointURL, state: state)
+            timings.checkpoints = seconds(since: mark)
             progress.epoch(record, epochs: configuration.epochs, stageCount: plan.stages.count, seconds: record.seconds)
             if let stageEnded, epoch + 1 == plan.starts[stageIndex] + plan.stages[stageIndex].epochs {
                 try stageEnded(
@@ -173,6 +214,8 @@ public final class Trainer {
                         index: stageIndex, name: plan.stages[stageIndex].name, epoch: epoch + 1,
                         pictureRows: pictureRows()))
             }
+            timings.total = seconds(since: timingStart)
+            epochTimings.append(timings)
         }
         return TrainingSummary(
             epochsCompleted: state.epochsCompleted, bestEpoch: state.bestEpoch, bestValidationMAP: state.bestValidationMAP,

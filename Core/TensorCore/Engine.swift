@@ -53,10 +53,21 @@ public enum Engine {
 
     static let blasInitialized: Bool = {
         #if !canImport(Accelerate)
+            blasCoreName = String(cString: hashing_openblas_select_core())
             openblas_set_num_threads(1)
         #endif
         return true
     }()
+
+    nonisolated(unsafe) private static var blasCoreName = "Accelerate"
+
+    /// The BLAS kernels in use: OpenBLAS's core (`SkylakeX`, `Haswell`, …) or `Accelerate`. On
+    /// a CPU its OpenBLAS does not know, the engine picks the core from the CPU's features rather
+    /// than accept the SSE3 fallback (`OPENBLAS_CORETYPE` overrides); benchmarks print it.
+    public static var blasCore: String {
+        _ = blasInitialized
+        return blasCoreName
+    }
 }
 
 /// Runs `body(chunk)` for `chunk` in `0..<chunkCount`, concurrently when there is more than one.

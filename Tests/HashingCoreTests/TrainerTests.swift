@@ -27,6 +27,25 @@ struct TrainerTests {
         #expect(summary.history.allSatisfy { $0.pseudoLabelFraction != nil && $0.pseudoLabelAccuracy != nil })
     }
 
+    /// The breakdown bench-epoch prints: one entry per epoch run, every part counted once (the
+    /// parts never add up to more than the epoch), and a validation pass timed only where one ran.
+    @Test func epochTimingsAccountForEachEpochOnce() throws {
+        let directory = temporaryRunDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trainer = try Trainer(
+            method: ToyTwoDomainMethod(), data: ToyTwoDomainData(), validation: nil,
+            configuration: quietConfiguration(epochs: 3, directory: directory))
+        try trainer.run(stoppingAfterEpoch: 2)
+        #expect(trainer.epochTimings.map(\.epoch) == [1, 2])
+        try trainer.run(resume: true)
+        #expect(trainer.epochTimings.map(\.epoch) == [3], "a resumed run times the epochs it runs")
+        for timings in trainer.epochTimings {
+            let parts = [timings.prepare, timings.batches, timings.steps, timings.validation, timings.checkpoints]
+            #expect(parts.allSatisfy { $0 >= 0 } && timings.steps > 0 && timings.checkpoints > 0 && timings.validation == 0)
+            #expect(parts.reduce(0, +) <= timings.total && timings.other >= 0)
+        }
+    }
+
     @Test func domainSpecificStatisticsMoveOnlyWithTheirDomainsBatches() throws {
         let method = ToyTwoDomainMethod()
         let branches = method.model.norm.branches
