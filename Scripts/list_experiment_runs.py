@@ -46,7 +46,9 @@ def main(output, grid_file, destination):
         fraction = last.get("pseudoLabelFraction")
         pseudo = "—" if fraction is None else f"{100 * fraction:.0f}% ({100 * (last.get('pseudoLabelAccuracy') or 0):.0f}% right)"
         maps = " | ".join(f"{retrieval[name]['tieAwareMeanAveragePrecision']:.4f}" for name in names)
-        rows.append(f"| {cell['id']} | {maps} | {100 * cell['accuracy']:.2f} | {pseudo} | {cell['bestEpoch']} | {validation} | {cell['seconds']:.0f} |")
+        # Multi-label runs report no classification accuracy.
+        accuracy_text = "—" if cell.get("accuracy") is None else f"{100 * cell['accuracy']:.2f}"
+        rows.append(f"| {cell['id']} | {maps} | {accuracy_text} | {pseudo} | {cell['bestEpoch']} | {validation} | {cell['seconds']:.0f} |")
     headings = [name.replace("-to-", "→") for name in names]
     accuracy = "target acc. (%)" if adapts else "accuracy (%)"
     split = "the source validation split" if adapts else "the validation split"
