@@ -18,8 +18,14 @@ public enum IndexTools {
     /// One query's neighbours, with labels.
     public struct QueryResult {
         public var query: Int
+        /// The query's label (its first object's class in multi-label data).
         public var label: Int
-        public var neighbours: [(index: Int, distance: Int, label: Int)]
+        /// The query's classes in multi-label data; `[label]` otherwise.
+        public var labelSet: [Int]
+        public var neighbours: [(index: Int, distance: Int, label: Int, labelSet: [Int])]
+
+        /// The neighbours relevant to the query: same class, or sharing a label in multi-label data.
+        public var relevantCount: Int { neighbours.filter { !Set($0.labelSet).isDisjoint(with: labelSet) }.count }
     }
 
     /// Searches the first `count` queries of set `querySet` of a codes file in an index whose
@@ -48,8 +54,13 @@ public enum IndexTools {
         let results = radius.map { searcher.search(selected, radius: $0) } ?? searcher.search(selected, k: k)
         return results.enumerated().map { query, neighbours in
             QueryResult(
-                query: query, label: queries.labels[query],
-                neighbours: neighbours.map { (index: $0.index, distance: $0.distance, label: database.labels[$0.index]) })
+                query: query, label: queries.labels[query], labelSet: queries.labelSets?[query] ?? [queries.labels[query]],
+                neighbours: neighbours.map {
+                    (
+                        index: $0.index, distance: $0.distance, label: database.labels[$0.index],
+                        labelSet: database.labelSets?[$0.index] ?? [database.labels[$0.index]]
+                    )
+                })
         }
     }
 }

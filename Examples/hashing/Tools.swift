@@ -80,10 +80,15 @@ struct Search: ParsableCommand {
                 index: URL(fileURLWithPath: index), codes: URL(fileURLWithPath: codes), querySet: querySet, databaseSet: databaseSet, k: k,
                 radius: radius, count: count)
             for result in results {
-                let hits = result.neighbours.filter { $0.label == result.label }.count
-                print("query \(result.query) (label \(result.label)): \(result.neighbours.count) neighbours, \(hits) with the same label")
+                let multi = result.labelSet.count != 1 || result.neighbours.contains { $0.labelSet.count != 1 }
+                func describe(_ label: Int, _ set: [Int]) -> String {
+                    multi ? "labels {\(set.map(String.init).joined(separator: ", "))}" : "label \(label)"
+                }
+                print(
+                    "query \(result.query) (\(describe(result.label, result.labelSet))): \(result.neighbours.count) neighbours, "
+                        + "\(result.relevantCount) \(multi ? "sharing a label" : "with the same label")")
                 for neighbour in result.neighbours.prefix(k) {
-                    print("  #\(neighbour.index)  distance \(neighbour.distance)  label \(neighbour.label)")
+                    print("  #\(neighbour.index)  distance \(neighbour.distance)  \(describe(neighbour.label, neighbour.labelSet))")
                 }
             }
         }

@@ -98,6 +98,12 @@ struct MultiLabelTests {
         let retrieval = try #require(report.retrieval.first)
         // Relevant pairs: query 1 shares 2 with item 1 and 3 with item 0; query 2 shares 1 with item 1 and 4 with item 2.
         #expect(retrieval.relevance == "shares a label" && retrieval.randomRankingPrecision == (0 + 2.0 / 3 + 2.0 / 3) / 3)
+        // `hashing search` counts neighbours sharing a label with the query's set.
+        let index = directory.appendingPathComponent("database.hidx")
+        _ = try IndexTools.build(codesAt: url, set: "database", substrings: 0, output: index)
+        let results = try IndexTools.search(index: index, codes: url, querySet: "query", databaseSet: "database", k: 3, radius: nil, count: 3)
+        #expect(results.map(\.labelSet) == [[0], [2, 3], [1, 4, 5]])
+        #expect(results.map(\.relevantCount) == [0, 2, 2])
         // A label-sets array of the wrong shape is named in the error.
         try CodeFile.write([CodeFile.Set(name: "query", codes: codes, labels: [0, 1, 2])], to: url)
         var entries = try NPZReader.read(contentsOf: url).entries
