@@ -19,7 +19,11 @@ extension Tensor {
         let (outH, outW) = poolingGeometry(kernelSize: kernelSize, stride: stride, padding: padding, function: "maxPool2d")
         let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
         let outPlane = outH * outW
-        var winners = [Int32](repeating: 0, count: planes * outPlane)
+        let twoByTwo = kernelSize == 2 && stride == 2 && padding == 0
+        // Only backward reads the winners: inference (no tape tracking the input) skips them on the
+        // common 2×2 path, which saves a store per output and the array.
+        let keepsWinners = !twoByTwo || (Tape.current.map { node?.tapeID == $0.id } ?? false)
+        var winners = [Int32](repeating: 0, count: keepsWinners ? planes * outPlane : 0)
         let value = Tensor(
             shape: [shape[0], shape[1], outH, outW],
             unsafeUninitialized: { out in
@@ -28,7 +32,25 @@ extension Tensor {
                         parallelFor(planes, minimumPerChunk: 8) { range in
                             for plane in range {
                                 let source = x.baseAddress! + plane * height * width
-                                if kernelSize == 2 && stride == 2 && padding == 0 {
+                                if twoByTwo && !keepsWinners {
+                                    let target = out.baseAddress! + plane * outPlane
+                                    for y in 0..<outH {
+                                        let top = source + 2 &* y &* width
+                                        let bottom = top + width
+                                        for xo in 0..<outW {
+                                            // The same selects as below, so values (NaN included) agree.
+                                            let column = 2 &* xo
+                                            var bestValue = top[column]
+                                            let b = top[column &+ 1], c = bottom[column], d = bottom[column &+ 1]
+                                            bestValue = b > bestValue ? b : bestValue
+                                            bestValue = c > bestValue ? c : bestValue
+                                            bestValue = d > bestValue ? d : bestValue
+                                            target[y &* outW &+ xo] = bestValue
+                                        }
+                                    }
+                                    continue
+                                }
+                                if twoByTwo {
                                     // The common 2×2 window: four loads, no bounds checks.
                                     let target = out.baseAddress! + plane * outPlane
                                     let indices = best.baseAddress! + plane * outPlane

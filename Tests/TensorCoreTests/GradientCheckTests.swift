@@ -116,6 +116,25 @@ struct GradientCheckTests {
         checkGradients(at: [input]) { $0[0].avgPool2d(kernelSize: 3, stride: 2, padding: 1) }
     }
 
+    /// Inference skips the 2×2 max-pool's winners: its values must equal the recorded pass's,
+    /// ties and NaN included, and odd sizes (a dropped last row and column) too.
+    @Test func maxPoolWithoutTapeEqualsRecordedPass() throws {
+        var values = randomTensor([2, 3, 7, 9], seed: 21).scalars.map { ($0 * 4).rounded() / 4 }  // many ties
+        values[5] = .nan
+        values[40] = -.infinity
+        let input = Tensor(shape: [2, 3, 7, 9], scalars: values)
+        let inference = input.maxPool2d(kernelSize: 2)
+        var recorded: Tensor?
+        _ = valueAndGradient(at: [input]) { x in
+            let pooled = x[0].maxPool2d(kernelSize: 2)
+            recorded = pooled
+            return pooled.sum()
+        }
+        let bits = { (tensor: Tensor) in tensor.scalars.map(\.bitPattern) }
+        #expect(inference.shape == [2, 3, 3, 4])
+        #expect(bits(inference) == bits(try #require(recorded)))
+    }
+
     @Test func batchNormalization() {
         let input = randomTensor([4, 3, 2, 2], seed: 18)
         let weight = randomTensor([3], seed: 19, low: 0.5, high: 1.5)
