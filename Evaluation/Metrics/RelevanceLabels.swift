@@ -156,13 +156,15 @@ extension RelevanceLabels {
             return counts
         }
         let databaseSets = histogram(databaseWords)
-        var total = 0.0
+        // Relevant (query, item) pairs counted exactly in integers, so the result does not depend
+        // on the dictionaries' (per-process) iteration order.
+        var relevantPairs = 0
         for (querySet, queryCount) in histogram(queryWords) {
             let relevant = databaseSets.reduce(0) { sum, entry in
                 sum + (zip(querySet, entry.key).contains { $0 & $1 != 0 } ? entry.value : 0)
             }
-            total += Double(queryCount) * Double(relevant) / Double(count)
+            relevantPairs += queryCount * relevant
         }
-        return total / Double(queries.count)
+        return Double(relevantPairs) / (Double(count) * Double(queries.count))
     }
 }
