@@ -26,8 +26,7 @@ extension ImageSource {
     /// The labels as retrieval relevance: "shares a label" for multi-label data, "same class"
     /// otherwise; `nil` for unlabelled images.
     public func relevanceLabels() throws -> RelevanceLabels? {
-        if let labelSets { return try RelevanceLabels(labelSets: labelSets) }
-        return labels.map { RelevanceLabels(classes: $0) }
+        try labels.map { try RelevanceLabels(classes: $0, labelSets: labelSets) }
     }
 }
 

@@ -139,6 +139,17 @@ public struct RelevanceLabels: Equatable, Sendable {
 }
 
 extension RelevanceLabels {
+    /// Multi-label items when `labelSets` are given (relevance: sharing a label), otherwise
+    /// single-label `classes` (relevance: the same class).
+    ///
+    /// - Throws: ``EvaluationError/negativeLabel(label:item:)`` for a negative label in a set.
+    public init(classes: [Int], labelSets: [[Int]]?) throws {
+        if let labelSets { try self.init(labelSets: labelSets) } else { self.init(classes: classes) }
+    }
+
+    /// The relevance rule in words, as reports state it: `shares a label` or `same class`.
+    public var relevanceRule: String { isMultiLabel ? "shares a label" : "same class" }
+
     /// The mean, over `queries`, of the fraction of these database items relevant to a query: the
     /// precision of a random ranking, which a ranking must beat to have learned anything (for
     /// "shares a label" on sets of 2–3 of 10 classes it is about one half, not one tenth).

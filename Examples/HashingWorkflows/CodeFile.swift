@@ -30,12 +30,6 @@ public enum CodeFile {
         public init(name: String, _ encoded: EncodedSet) {
             self.init(name: name, codes: encoded.codes, labels: encoded.labels, indices: encoded.indices, labelSets: encoded.labelSets)
         }
-
-        /// The labels as retrieval relevance: "shares a label" with label sets, "same class"
-        /// otherwise.
-        public func relevanceLabels() throws -> RelevanceLabels {
-            try labelSets.map { try RelevanceLabels(labelSets: $0) } ?? RelevanceLabels(classes: labels)
-        }
     }
 
     public static func write(_ sets: [Set], to url: URL) throws {

@@ -316,9 +316,4 @@ public struct EncodedSet: Equatable {
             labelSets: labelSets.map { sets in order.map { sets[$0] } })
     }
 
-    /// The labels as retrieval relevance: "shares a label" for multi-label data, "same class"
-    /// otherwise.
-    public func relevanceLabels() throws -> RelevanceLabels {
-        try labelSets.map { try RelevanceLabels(labelSets: $0) } ?? RelevanceLabels(classes: labels)
-    }
 }

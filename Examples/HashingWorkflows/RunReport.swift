@@ -156,14 +156,15 @@ extension Experiment {
         let queryName = target.map { "target \($0.dataset.name) queries" } ?? "\(source.dataset.name) queries"
         var retrieval: [RunReport.Retrieval] = []
         for entry in databases {
-            let (queryLabels, databaseLabels) = (try queries.relevanceLabels(), try entry.set.relevanceLabels())
+            let queryLabels = try RelevanceLabels(classes: queries.labels, labelSets: queries.labelSets)
+            let databaseLabels = try RelevanceLabels(classes: entry.set.labels, labelSets: entry.set.labelSets)
             let evaluator = try RetrievalEvaluator(
                 queries: queries.codes, queryLabels: queryLabels, database: entry.set.codes, databaseLabels: databaseLabels)
             retrieval.append(
                 .init(
                     name: entry.name, queries: queryName, database: entry.description,
                     report: try evaluator.evaluate(options: specification.evaluation),
-                    relevance: queryLabels.isMultiLabel ? "shares a label" : "same class",
+                    relevance: queryLabels.relevanceRule,
                     randomRankingPrecision: try databaseLabels.meanRelevantFraction(toQueries: queryLabels)))
         }
         var classification: [RunReport.Classification] = []
@@ -193,7 +194,8 @@ extension RunReport {
     public static func evaluateCodes(at url: URL, options: RetrievalOptions, directory: URL) throws -> (report: RunReport, files: [URL]) {
         let queries = try CodeFile.read("query", from: url)
         let database = try CodeFile.read("database", from: url)
-        let (queryLabels, databaseLabels) = (try queries.relevanceLabels(), try database.relevanceLabels())
+        let queryLabels = try RelevanceLabels(classes: queries.labels, labelSets: queries.labelSets)
+        let databaseLabels = try RelevanceLabels(classes: database.labels, labelSets: database.labelSets)
         let evaluator = try RetrievalEvaluator(
             queries: queries.codes, queryLabels: queryLabels, database: database.codes, databaseLabels: databaseLabels)
         let report = RunReport(
@@ -201,7 +203,7 @@ extension RunReport {
             retrieval: [
                 .init(
                     name: "query-to-database", queries: "query", database: "database", report: try evaluator.evaluate(options: options),
-                    relevance: queryLabels.isMultiLabel ? "shares a label" : "same class",
+                    relevance: queryLabels.relevanceRule,
                     randomRankingPrecision: try? databaseLabels.meanRelevantFraction(toQueries: queryLabels))
             ],
             classification: [], databaseOrder: "the codes file's order; ties are broken by it")

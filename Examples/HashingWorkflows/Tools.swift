@@ -23,9 +23,9 @@ public enum IndexTools {
         /// The query's classes in multi-label data; `[label]` otherwise.
         public var labelSet: [Int]
         public var neighbours: [(index: Int, distance: Int, label: Int, labelSet: [Int])]
-
-        /// The neighbours relevant to the query: same class, or sharing a label in multi-label data.
-        public var relevantCount: Int { neighbours.filter { !Set($0.labelSet).isDisjoint(with: labelSet) }.count }
+        /// The neighbours relevant to the query (``RelevanceLabels``: the same class, or sharing a
+        /// label in multi-label data).
+        public var relevantCount: Int
     }
 
     /// Searches the first `count` queries of set `querySet` of a codes file in an index whose
@@ -52,6 +52,8 @@ public enum IndexTools {
             file.kind == .flat ? FlatHammingIndex(file.codes) : MultiIndexHashing(file.codes, substringCount: file.substringCount)
         let selected = queries.codes[0..<shown]
         let results = radius.map { searcher.search(selected, radius: $0) } ?? searcher.search(selected, k: k)
+        let queryLabels = try RelevanceLabels(classes: queries.labels, labelSets: queries.labelSets)
+        let databaseLabels = try RelevanceLabels(classes: database.labels, labelSets: database.labelSets)
         return results.enumerated().map { query, neighbours in
             QueryResult(
                 query: query, label: queries.labels[query], labelSet: queries.labelSets?[query] ?? [queries.labels[query]],
@@ -60,7 +62,8 @@ public enum IndexTools {
                         index: $0.index, distance: $0.distance, label: database.labels[$0.index],
                         labelSet: database.labelSets?[$0.index] ?? [database.labels[$0.index]]
                     )
-                })
+                },
+                relevantCount: neighbours.filter { databaseLabels.isRelevant($0.index, toQuery: query, of: queryLabels) }.count)
         }
     }
 }

@@ -32,4 +32,12 @@ struct RandomRankingTests {
         #expect(try database.meanRelevantFraction(toQueries: RelevanceLabels(classes: [130, 70, 4])) == (0.5 + 0.5 + 0) / 3)
         #expect(try RelevanceLabels(classes: []).meanRelevantFraction(toQueries: RelevanceLabels(classes: [1])) == 0)
     }
+
+    @Test("one constructor for either kind, and the rule reports name")
+    func eitherKind() throws {
+        let single = try RelevanceLabels(classes: [1, 2], labelSets: nil)
+        let multi = try RelevanceLabels(classes: [1, 2], labelSets: [[1, 3], [2]])
+        #expect(single == RelevanceLabels(classes: [1, 2]) && single.relevanceRule == "same class")
+        #expect(try multi == RelevanceLabels(labelSets: [[1, 3], [2]]) && multi.relevanceRule == "shares a label")
+    }
 }
