@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -131,6 +131,11 @@ bench-epoch: deps data torch-env
 bench-encode: deps data torch-env
 	$(SWIFT) build -c release --product bench-encode
 	.build/release/bench-encode --threads 1,2 --python $(PYTHON)
+
+## Peak memory (max RSS) of `hashing train` (SSDH 48 bits on MNIST, 2 epochs and the final evaluation).
+bench-memory: deps data
+	$(SWIFT) build -c release --product hashing
+	Benchmarks/memory/bench-memory.sh .build/release/hashing
 
 ## One full Intersectant-GAN training step (five networks, batch 100 + 100, 64 bits) against the same
 ## step in PyTorch CPU (Benchmarks/pytorch/igan_step.py), same run, 1 and 2 threads.

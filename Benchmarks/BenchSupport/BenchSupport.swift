@@ -58,3 +58,16 @@ public func cpuDescription() -> String {
     return
         "cpu=\"\(model)\" features=\(features.joined(separator: ",")) cores=\(ProcessInfo.processInfo.activeProcessorCount) blas=\(Engine.blasCore)"
 }
+
+/// Peak resident memory in MB (`getrusage`'s maximum RSS) of this process, and of the largest
+/// child process that has finished (the PyTorch peers), or nil where the platform does not say.
+public func peakMemoryMegabytes() -> (process: Int, largestChild: Int)? {
+    #if os(Linux)
+        var own = rusage()
+        var children = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &own) == 0, getrusage(RUSAGE_CHILDREN.rawValue, &children) == 0 else { return nil }
+        return (own.ru_maxrss / 1024, children.ru_maxrss / 1024)  // kilobytes on Linux
+    #else
+        return nil
+    #endif
+}

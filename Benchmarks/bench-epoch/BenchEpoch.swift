@@ -78,6 +78,11 @@ struct BenchEpoch: ParsableCommand {
             print(line)
             lines.append(line)
         }
+        if let peak = peakMemoryMegabytes() {
+            print(
+                "peak memory (max RSS): this process \(peak.process) MB (MNIST, both thread counts' runs)"
+                    + (python.isEmpty ? "" : ", PyTorch peer \(peak.largestChild) MB"))
+        }
         print("ratio = PyTorch's epoch time / ours (above 1: we are faster); \(cpuDescription())")
         if let twoThreads = lines.first(where: { $0.contains("threads=2 ") }), lines.last != twoThreads { print(twoThreads) }
     }

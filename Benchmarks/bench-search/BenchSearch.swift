@@ -7,7 +7,7 @@
 //    breaks a tie at the k-th distance differently (ours: smallest database index).
 // 2. Radius-2 search over 1,000,000 clustered codes (codes near random centres): MultiIndexHashing vs
 //    our flat scan, same queries, results checked identical; prints the speed-up.
-// The last line is `hamming-knn-1M bits=64 threads=1 ours=<q/s> faiss=<q/s> ratio=<ours/faiss>`.
+// The last line is `hamming-knn-1M bits=64 threads=1 kernel=<ours> ours=<q/s> faiss=<q/s> faiss-level=<its SIMD level> ratio=<ours/faiss>`.
 import ArgumentParser
 import Evaluation
 import Foundation
@@ -26,6 +26,8 @@ struct BenchSearch: ParsableCommand {
     @Option(help: "Python with faiss-cpu (see Scripts/setup-faiss.sh).") var python = ".venv-faiss/bin/python"
     @Option(help: "The FAISS side of the benchmark.") var faissScript = "Benchmarks/faiss/bench_faiss.py"
     @Flag(help: "Skip FAISS (prints ours only).") var skipFaiss = false
+    @Option(help: "Popcount kernel of our k-NN scan: auto, portable, popcnt, avx2, avx512 (e.g. avx2 to measure the AVX2 path on an AVX-512 machine).")
+    var kernel = "auto"
     @Option(help: "Radius of the multi-index benchmark.") var radius = 2
     @Option(help: "Code widths of the multi-index benchmark, comma-separated.") var mihBits = "64,256"
     @Option(help: "Cluster centres of the clustered codes.") var centres = 1_000
@@ -33,16 +35,25 @@ struct BenchSearch: ParsableCommand {
     @Option(help: "Substrings of the multi-index index for each --mih-bits width, comma-separated; 0 = bits / log2(count).")
     var substrings = "0,4"
 
+    /// The kernel --kernel names (it must run on this CPU).
+    func chosenKernel() throws -> HammingKernel {
+        let names: [String: HammingKernel] = ["auto": .best, "portable": .portable, "popcnt": .popcnt, "avx2": .avx2, "avx512": .avx512]
+        guard let chosen = names[kernel] else { throw ValidationError("--kernel: unknown kernel '\(kernel)' (auto, portable, popcnt, avx2, avx512)") }
+        guard chosen.isSupported else { throw ValidationError("--kernel: this CPU cannot run the \(chosen) kernel") }
+        return chosen
+    }
+
     func run() throws {
+        let knnKernel = try chosenKernel()
         let widths = bits.split(separator: ",").compactMap { Int($0) }
-        print("bench-search: kernel=\(HammingKernel.best) count=\(count) queries=\(queries) k=\(k) seed=\(seed) repeats=\(repeats)")
+        print("bench-search: k-NN kernel=\(knnKernel) (best on this CPU: \(HammingKernel.best)) count=\(count) queries=\(queries) k=\(k) seed=\(seed) repeats=\(repeats)")
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-search-\(getpid())")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
 
         var knnLines: [String] = []
         for (position, width) in widths.enumerated() {
-            let line = try knn(bits: width, directory: workDirectory)
+            let line = try knn(bits: width, kernel: knnKernel, directory: workDirectory)
             if position == widths.count - 1 {
                 knnLines.append(line)
             } else {
@@ -61,10 +72,11 @@ struct BenchSearch: ParsableCommand {
 
     // MARK: - k-NN against FAISS
 
-    func knn(bits: Int, directory: URL) throws -> String {
+    func knn(bits: Int, kernel: HammingKernel, directory: URL) throws -> String {
         let database = PackedCodes.random(count: count, bitCount: bits, seed: seed &+ UInt64(bits))
         let queryCodes = PackedCodes.random(count: queries, bitCount: bits, seed: seed &+ UInt64(bits) &+ 1)
-        let (index, buildSeconds) = timed { FlatHammingIndex(database) }
+        var (index, buildSeconds) = timed { FlatHammingIndex(database) }
+        index.kernel = kernel
         _ = index.search(queryCodes[0..<min(10, queries)], k: k)  // warm-up
         var ours: [[HammingNeighbor]] = []
         let seconds = (0..<repeats).map { _ in timed { ours = index.search(queryCodes, k: k, threads: 1) }.1 }
@@ -73,7 +85,7 @@ struct BenchSearch: ParsableCommand {
             "  bits=\(bits) ours: build \(format(buildSeconds)) s, search \(seconds.map { format($0) }.joined(separator: " ")) s"
                 + " (\(format(Double(queries) * Double(count) / seconds.min()! / 1e9)) G comparisons/s)")
         guard bits % 8 == 0 else { throw ValidationError("FAISS binary indexes need a multiple of 8 bits, got \(bits)") }
-        guard !skipFaiss else { return "hamming-knn-1M bits=\(bits) threads=1 ours=\(format(oursRate)) faiss=nan ratio=nan" }
+        guard !skipFaiss else { return "hamming-knn-1M bits=\(bits) threads=1 kernel=\(kernel) ours=\(format(oursRate)) faiss=nan ratio=nan" }
 
         let databaseURL = directory.appendingPathComponent("database-\(bits).bin")
         let queriesURL = directory.appendingPathComponent("queries-\(bits).bin")
@@ -89,11 +101,11 @@ struct BenchSearch: ParsableCommand {
             let faissRate = json["qps"] as? Double
         else { throw ValidationError("could not parse the FAISS output:\n\(output)") }
         let faissSeconds = (json["seconds"] as? [Double] ?? []).map { format($0) }.joined(separator: " ")
-        print("  bits=\(bits) faiss \(json["faiss"] ?? "?") (\(json["simd"] ?? "?"), threads=\(json["threads"] ?? "?")): search \(faissSeconds) s")
+        print("  bits=\(bits) faiss \(json["faiss"] ?? "?") (level \(json["level"] ?? "?") of \(json["simd"] ?? "?"), threads=\(json["threads"] ?? "?")): search \(faissSeconds) s")
 
         let check = compare(ours: ours, database: database, queries: queryCodes, distancesURL: distancesURL, idsURL: idsURL)
         print("check-knn bits=\(bits) queries=\(queries) k=\(k) \(check)")
-        return "hamming-knn-1M bits=\(bits) threads=1 ours=\(format(oursRate)) faiss=\(format(faissRate)) ratio=\(format(oursRate / faissRate))"
+        return "hamming-knn-1M bits=\(bits) threads=1 kernel=\(kernel) ours=\(format(oursRate)) faiss=\(format(faissRate)) faiss-level=\(json["level"] ?? "?") ratio=\(format(oursRate / faissRate))"
     }
 
     /// Compares our results with FAISS's: per query the sorted distance lists must be equal, FAISS's
@@ -206,6 +218,9 @@ struct BenchSearch: ParsableCommand {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OMP_NUM_THREADS"] = "1"
+        // With our AVX2 kernel forced on a machine that has more, FAISS runs its AVX2 level too:
+        // both sides then do what they would on a machine without AVX-512.
+        if (try? chosenKernel()) == .avx2, HammingKernel.best != .avx2 { environment["FAISS_SIMD_LEVEL"] = "AVX2" }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe

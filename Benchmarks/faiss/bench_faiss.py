@@ -54,6 +54,8 @@ def main():
         "seconds": seconds,
         "faiss": faiss.__version__,
         "simd": faiss.get_compile_options(),
+        # The level FAISS's dynamic dispatch runs (FAISS_SIMD_LEVEL overrides it), where it says.
+        "level": faiss.SIMDConfig.get_level_name() if hasattr(faiss, "SIMDConfig") and hasattr(faiss.SIMDConfig, "get_level_name") else "?",
         "threads": faiss.omp_get_max_threads(),
     }))
 

@@ -29,6 +29,37 @@ struct IndexExactnessTests {
         }
     }
 
+    /// Batches of at least 8 queries on codes of at most 4 words take the AVX2 kernel's byte-sliced,
+    /// query-blocked path (blocks of 4 queries, then single ones); saturated byte counters (256 bits)
+    /// and padding in the last group of 32 codes must not change any result.
+    @Test(arguments: [32, 64, 100, 128, 192, 256])
+    func batchedQueriesMatchReferenceOnEveryKernel(bitCount: Int) {
+        let random = PackedCodes.random(count: 1_001, bitCount: bitCount, seed: UInt64(bitCount) + 7)
+        let clustered = clusteredCodes(count: 999, bitCount: bitCount, centreCount: 3, flipExponent: 5, seed: UInt64(bitCount) + 8)
+        for database in [random, clustered] {
+            var queries = perturbedQueries(database, count: 19, flips: bitCount / 16, seed: 9)
+            queries.append(contentsOf: PackedCodes.random(count: 2, bitCount: bitCount, seed: 10))
+            let ks = [1, 10, 100, 2_000]
+            let radii = [0, 3, bitCount / 4, bitCount]
+            let expectedNearest = ks.map { referenceNearest(database, queries, k: $0) }
+            let expectedRadius = radii.map { referenceWithinRadius(database, queries, radius: $0) }
+            for kernel in HammingKernel.supported {
+                for chunkCodes in [0, 40] {
+                    var index = FlatHammingIndex(database)
+                    index.kernel = kernel
+                    index.chunkCodes = chunkCodes
+                    for (k, expected) in zip(ks, expectedNearest) {
+                        #expect(index.search(queries, k: k, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, k = \(k)")
+                    }
+                    for (radius, expected) in zip(radii, expectedRadius) {
+                        #expect(
+                            index.search(queries, radius: radius, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, r = \(radius)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func wideCodesUseTheGenericKernels() {
         // 40 words per code: the AVX2 kernel must flush its byte counters every 31 words.
         let database = PackedCodes.random(count: 77, bitCount: 2_560, seed: 1)
