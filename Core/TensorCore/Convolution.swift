@@ -33,6 +33,24 @@ public struct ConvolutionGeometry: Equatable {
 
     func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowLength: Int, columnOffset: Int) {
         let (outH, outW) = (outputHeight, outputWidth)
+        if stride == 1 && padding == 0 {
+            // The common case (LeNet's convolutions): every window row lies inside the image, so each
+            // (c, i, j) row of the columns is outH straight copies of outW floats, no bounds checks.
+            for c in 0..<channels {
+                for i in 0..<kernelHeight {
+                    for j in 0..<kernelWidth {
+                        var destination = columns + ((c * kernelHeight + i) * kernelWidth + j) * rowLength + columnOffset
+                        var source = image + (c * height + i) * width + j
+                        for _ in 0..<outH {
+                            copyFloats(destination, source, outW)
+                            destination += outW
+                            source += width
+                        }
+                    }
+                }
+            }
+            return
+        }
         for c in 0..<channels {
             let plane = image + c * height * width
             for i in 0..<kernelHeight {
@@ -70,6 +88,22 @@ public struct ConvolutionGeometry: Equatable {
 
     func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowLength: Int, columnOffset: Int) {
         let (outH, outW) = (outputHeight, outputWidth)
+        if stride == 1 && padding == 0 {
+            for c in 0..<channels {
+                for i in 0..<kernelHeight {
+                    for j in 0..<kernelWidth {
+                        var source = columns + ((c * kernelHeight + i) * kernelWidth + j) * rowLength + columnOffset
+                        var destination = image + (c * height + i) * width + j
+                        for _ in 0..<outH {
+                            addFloats(destination, source, outW)
+                            source += outW
+                            destination += width
+                        }
+                    }
+                }
+            }
+            return
+        }
         for c in 0..<channels {
             let plane = image + c * height * width
             for i in 0..<kernelHeight {
