@@ -61,12 +61,13 @@ let package = Package(
         .target(name: "CJPEGSafe", path: "Core/CJPEGSafe", linkerSettings: [.linkedLibrary("jpeg")]),
         // Hamming-distance kernels in C: runtime dispatch to POPCNT/AVX2 (see STYLE.md).
         .target(name: "CHamming", path: "Core/CHamming"),
+        .target(name: "CKernels", path: "Core/CKernels"),
 
         // MARK: - Core: the engine
         .target(name: "AtomicFiles", path: "Core/AtomicFiles"),
         .target(
             name: "TensorCore",
-            dependencies: ["AtomicFiles", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["AtomicFiles", "CKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             path: "Core/TensorCore",
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),

@@ -1,3 +1,4 @@
+import CKernels
 /// The geometry of a 2-D sliding window: an image of `channels × height × width` scanned by a
 /// `kernelHeight × kernelWidth` window with a stride and zero padding, giving an
 /// `outputHeight × outputWidth` grid.
@@ -35,20 +36,8 @@ public struct ConvolutionGeometry: Equatable {
         let (outH, outW) = (outputHeight, outputWidth)
         if stride == 1 && padding == 0 {
             // The common case (LeNet's convolutions): every window row lies inside the image, so each
-            // (c, i, j) row of the columns is outH straight copies of outW floats, no bounds checks.
-            for c in 0..<channels {
-                for i in 0..<kernelHeight {
-                    for j in 0..<kernelWidth {
-                        var destination = columns + ((c * kernelHeight + i) * kernelWidth + j) * rowLength + columnOffset
-                        var source = image + (c * height + i) * width + j
-                        for _ in 0..<outH {
-                            copyFloats(destination, source, outW)
-                            destination += outW
-                            source += width
-                        }
-                    }
-                }
-            }
+            // (c, i, j) row of the columns is outH straight copies of outW floats (C, AVX2 when present).
+            hashing_im2col_s1p0(image, columns, channels, height, width, kernelHeight, kernelWidth, rowLength, columnOffset)
             return
         }
         for c in 0..<channels {
@@ -89,19 +78,7 @@ public struct ConvolutionGeometry: Equatable {
     func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowLength: Int, columnOffset: Int) {
         let (outH, outW) = (outputHeight, outputWidth)
         if stride == 1 && padding == 0 {
-            for c in 0..<channels {
-                for i in 0..<kernelHeight {
-                    for j in 0..<kernelWidth {
-                        var source = columns + ((c * kernelHeight + i) * kernelWidth + j) * rowLength + columnOffset
-                        var destination = image + (c * height + i) * width + j
-                        for _ in 0..<outH {
-                            addFloats(destination, source, outW)
-                            source += outW
-                            destination += width
-                        }
-                    }
-                }
-            }
+            hashing_col2im_s1p0(columns, image, channels, height, width, kernelHeight, kernelWidth, rowLength, columnOffset)
             return
         }
         for c in 0..<channels {

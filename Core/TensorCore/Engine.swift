@@ -44,11 +44,15 @@ public enum Engine {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// The size (in floats) of the column buffers convolutions work in; small enough that a
-    /// block stays in the L2 cache between im2col and the GEMM that reads it.
+    /// The size (in floats) of the column buffers convolutions work in (at least one sample per
+    /// block); small enough that a block stays in the L2 cache between im2col and the GEMM that
+    /// reads it. 64K floats (256 KB) measured best for LeNet at batch 128 (2026-12-04, Xeon with
+    /// AVX-512, bench-epoch with the grids paused: 8.07 s an epoch at 1 thread against 8.59 s at
+    /// 32K, 8.67 s at 128K and 9.49 s at the former 1M; 5.38 / 5.60 / 5.76 / 5.91 s at 2 threads).
+    /// `HASHING_CONV_BLOCK` overrides it.
     nonisolated(unsafe) public static var convolutionBlockFloats: Int = {
         if let text = ProcessInfo.processInfo.environment["HASHING_CONV_BLOCK"], let value = Int(text), value > 0 { return value }
-        return 1_048_576
+        return 65_536
     }()
 
     static let blasInitialized: Bool = {

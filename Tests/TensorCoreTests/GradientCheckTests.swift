@@ -88,6 +88,41 @@ struct GradientCheckTests {
         }
     }
 
+    /// Stride 1 without padding takes the C im2col / col2im (AVX2 where present), with its own loop
+    /// for 8-wide outputs (LeNet's second convolution): 12×12 with a 5×5 kernel, and a 4×9 output.
+    @Test(arguments: [([2, 2, 12, 12], [3, 2, 5, 5]), ([3, 2, 6, 10], [2, 2, 3, 2])])
+    func convolutionWithoutPaddingTakesTheFastUnfold(inputShape: [Int], weightShape: [Int]) {
+        let input = randomTensor(inputShape, seed: 17)
+        let weight = randomTensor(weightShape, seed: 18)
+        let bias = randomTensor([weightShape[0]], seed: 19)
+        checkGradients(at: [input, weight, bias], rtol: 3e-2, atol: 5e-3) {
+            $0[0].conv2d(weight: $0[1], bias: $0[2], stride: 1, padding: 0)
+        }
+        // The forward values against the definition, summed directly.
+        let output = input.conv2d(weight: weight, bias: bias, stride: 1, padding: 0)
+        let (c, h, w, o, kh, kw) = (inputShape[1], inputShape[2], inputShape[3], weightShape[0], weightShape[2], weightShape[3])
+        let (oh, ow) = (h - kh + 1, w - kw + 1)
+        var worst: Float = 0
+        for n in 0..<inputShape[0] {
+            for k in 0..<o {
+                for y in 0..<oh {
+                    for x in 0..<ow {
+                        var total = bias.scalars[k]
+                        for ch in 0..<c {
+                            for i in 0..<kh {
+                                for j in 0..<kw {
+                                    total += weight.scalars[((k * c + ch) * kh + i) * kw + j] * input.scalars[((n * c + ch) * h + y + i) * w + x + j]
+                                }
+                            }
+                        }
+                        worst = max(worst, abs(total - output.scalars[((n * o + k) * oh + y) * ow + x]))
+                    }
+                }
+            }
+        }
+        #expect(worst < 1e-4, "largest difference from the direct sum: \(worst)")
+    }
+
     @Test(arguments: [(1, 0, 0), (2, 1, 0), (2, 1, 1), (3, 0, 2)])
     func transposedConvolution(stride: Int, padding: Int, outputPadding: Int) {
         let input = randomTensor([2, 3, 4, 5], seed: 14)
