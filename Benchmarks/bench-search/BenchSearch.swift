@@ -26,7 +26,8 @@ struct BenchSearch: ParsableCommand {
     @Option(help: "Python with faiss-cpu (see Scripts/setup-faiss.sh).") var python = ".venv-faiss/bin/python"
     @Option(help: "The FAISS side of the benchmark.") var faissScript = "Benchmarks/faiss/bench_faiss.py"
     @Flag(help: "Skip FAISS (prints ours only).") var skipFaiss = false
-    @Option(help: "Popcount kernel of our k-NN scan: auto, portable, popcnt, avx2, avx512 (e.g. avx2 to measure the AVX2 path on an AVX-512 machine).")
+    @Option(
+        help: "Popcount kernel of our k-NN scan: auto, portable, popcnt, avx2, avx512 (e.g. avx2 to measure the AVX2 path on an AVX-512 machine).")
     var kernel = "auto"
     @Option(help: "Radius of the multi-index benchmark.") var radius = 2
     @Option(help: "Code widths of the multi-index benchmark, comma-separated.") var mihBits = "64,256"
@@ -46,7 +47,9 @@ struct BenchSearch: ParsableCommand {
     func run() throws {
         let knnKernel = try chosenKernel()
         let widths = bits.split(separator: ",").compactMap { Int($0) }
-        print("bench-search: k-NN kernel=\(knnKernel) (best on this CPU: \(HammingKernel.best)) count=\(count) queries=\(queries) k=\(k) seed=\(seed) repeats=\(repeats)")
+        print(
+            "bench-search: k-NN kernel=\(knnKernel) (best on this CPU: \(HammingKernel.best)) count=\(count) queries=\(queries) k=\(k) seed=\(seed) repeats=\(repeats)"
+        )
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-search-\(getpid())")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
@@ -101,11 +104,14 @@ struct BenchSearch: ParsableCommand {
             let faissRate = json["qps"] as? Double
         else { throw ValidationError("could not parse the FAISS output:\n\(output)") }
         let faissSeconds = (json["seconds"] as? [Double] ?? []).map { format($0) }.joined(separator: " ")
-        print("  bits=\(bits) faiss \(json["faiss"] ?? "?") (level \(json["level"] ?? "?") of \(json["simd"] ?? "?"), threads=\(json["threads"] ?? "?")): search \(faissSeconds) s")
+        print(
+            "  bits=\(bits) faiss \(json["faiss"] ?? "?") (level \(json["level"] ?? "?") of \(json["simd"] ?? "?"), threads=\(json["threads"] ?? "?")): search \(faissSeconds) s"
+        )
 
         let check = compare(ours: ours, database: database, queries: queryCodes, distancesURL: distancesURL, idsURL: idsURL)
         print("check-knn bits=\(bits) queries=\(queries) k=\(k) \(check)")
-        return "hamming-knn-1M bits=\(bits) threads=1 kernel=\(kernel) ours=\(format(oursRate)) faiss=\(format(faissRate)) faiss-level=\(json["level"] ?? "?") ratio=\(format(oursRate / faissRate))"
+        return
+            "hamming-knn-1M bits=\(bits) threads=1 kernel=\(kernel) ours=\(format(oursRate)) faiss=\(format(faissRate)) faiss-level=\(json["level"] ?? "?") ratio=\(format(oursRate / faissRate))"
     }
 
     /// Compares our results with FAISS's: per query the sorted distance lists must be equal, FAISS's

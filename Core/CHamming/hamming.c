@@ -567,14 +567,14 @@ TARGET_AVX512 static void scan_avx512_wn(const uint64_t *b, size_t n, size_t bas
 // - Byte slicing: each chunk of the database is copied into groups of 32 codes in which byte p of
 //   the 32 codes is one ymm. Every lane of that vector then meets the same query byte, so the xor
 //   folds into the table: vpshufb(T_p, nibble) with T_p[n] = popcount(n ^ the query's nibble at p).
-// - Register blocking: the nibbles of a code vector (load, and, shift, and) serve SLICED_QUERIES
+// - Register blocking: the nibbles of a code vector (load, and, shift, and) serve SLICED_QUERIES (8)
 //   queries; each query then adds two look-ups into its own byte counters (saturating at 255).
 // The counters are the distances of the 32 codes, one per byte, so the threshold test is a byte
 // compare and one movemask. A code that passes is rare; its exact distance is recomputed with
 // scalar POPCNT from the blocked layout (a saturated counter only means "at least 255"), and
 // push_hits applies the exact test. Codes of a query are still visited in index order.
 #define SLICE_CODES 32
-#define SLICED_QUERIES 4
+#define SLICED_QUERIES 8
 #define SLICED_MIN_QUERIES 8
 #define SLICED_MAX_WORDS 4
 
@@ -671,11 +671,14 @@ TARGET_AVX2 static ALWAYS_INLINE void sliced_scan_body(const uint8_t *sliced, si
                                  const scan_context *c) {                                                                               \
         sliced_scan_body(sliced, group_count, chunk, chunk_base, tables, queries, states, c, (P) ? (P) : 8 * c->words, Q);            \
     }
-DEFINE_SLICED_SCAN(sliced_scan_w1_q4, 8, SLICED_QUERIES)
+DEFINE_SLICED_SCAN(sliced_scan_w1_q8, 8, SLICED_QUERIES)
+DEFINE_SLICED_SCAN(sliced_scan_w1_q4, 8, 4)
 DEFINE_SLICED_SCAN(sliced_scan_w1_q1, 8, 1)
-DEFINE_SLICED_SCAN(sliced_scan_w4_q4, 32, SLICED_QUERIES)
+DEFINE_SLICED_SCAN(sliced_scan_w4_q8, 32, SLICED_QUERIES)
+DEFINE_SLICED_SCAN(sliced_scan_w4_q4, 32, 4)
 DEFINE_SLICED_SCAN(sliced_scan_w4_q1, 32, 1)
-DEFINE_SLICED_SCAN(sliced_scan_wn_q4, 0, SLICED_QUERIES)
+DEFINE_SLICED_SCAN(sliced_scan_wn_q8, 0, SLICED_QUERIES)
+DEFINE_SLICED_SCAN(sliced_scan_wn_q4, 0, 4)
 DEFINE_SLICED_SCAN(sliced_scan_wn_q1, 0, 1)
 
 typedef void (*sliced_function)(const uint8_t *, size_t, const uint64_t *, size_t, const uint8_t *const *, const uint64_t *const *,
@@ -695,6 +698,7 @@ static int sliced_scan_all(const uint64_t *blocked, size_t block_count, size_t w
         return -1;
     }
     for (size_t q = 0; q < query_count; q++) query_tables(queries + q * words, words, tables + q * P * 32);
+    sliced_function block8 = words == 1 ? sliced_scan_w1_q8 : words == 4 ? sliced_scan_w4_q8 : sliced_scan_wn_q8;
     sliced_function block4 = words == 1 ? sliced_scan_w1_q4 : words == 4 ? sliced_scan_w4_q4 : sliced_scan_wn_q4;
     sliced_function single = words == 1 ? sliced_scan_w1_q1 : words == 4 ? sliced_scan_w4_q1 : sliced_scan_wn_q1;
     for (size_t b0 = 0; b0 < block_count; b0 += chunk_blocks) {
@@ -702,23 +706,20 @@ static int sliced_scan_all(const uint64_t *blocked, size_t block_count, size_t w
         const uint64_t *chunk = blocked + b0 * BLOCK * words;
         slice_chunk(chunk, n, words, sliced);
         size_t groups = (n + 3) / 4;
-        size_t q = 0;
-        for (; q + SLICED_QUERIES <= query_count; q += SLICED_QUERIES) {
+        // Blocks of 8 queries, then at most one of 4, then single queries.
+        for (size_t q = 0; q < query_count;) {
+            size_t width = query_count - q >= SLICED_QUERIES ? SLICED_QUERIES : query_count - q >= 4 ? 4 : 1;
+            sliced_function scan = width == SLICED_QUERIES ? block8 : width == 4 ? block4 : single;
             const uint8_t *t[SLICED_QUERIES];
             const uint64_t *qs[SLICED_QUERIES];
             scan_state *st[SLICED_QUERIES];
-            for (size_t i = 0; i < SLICED_QUERIES; i++) {
+            for (size_t i = 0; i < width; i++) {
                 t[i] = tables + (q + i) * P * 32;
                 qs[i] = queries + (q + i) * words;
                 st[i] = &states[q + i];
             }
-            block4(sliced, groups, chunk, b0 * BLOCK, t, qs, st, c);
-        }
-        for (; q < query_count; q++) {
-            const uint8_t *t = tables + q * P * 32;
-            const uint64_t *qs = queries + q * words;
-            scan_state *st = &states[q];
-            single(sliced, groups, chunk, b0 * BLOCK, &t, &qs, &st, c);
+            scan(sliced, groups, chunk, b0 * BLOCK, t, qs, st, c);
+            q += width;
         }
     }
     free(sliced);

@@ -1,4 +1,5 @@
 import CKernels
+
 /// The geometry of a 2-D sliding window: an image of `channels × height × width` scanned by a
 /// `kernelHeight × kernelWidth` window with a stride and zero padding, giving an
 /// `outputHeight × outputWidth` grid.

@@ -16,7 +16,7 @@ import CHamming
 /// table), scalar POPCNT, or portable C, with specialised loops for 64- and 256-bit codes. On AVX2,
 /// a batch of 8 or more queries of up to 256 bits takes a byte-sliced path: each chunk is copied so
 /// that byte `p` of 32 codes is one vector, the query folds into per-byte look-up tables, and the
-/// nibbles of each code vector serve 4 queries at once (about twice the nibble kernel's speed).
+/// nibbles of each code vector serve 8 queries at once (about twice the nibble kernel's speed).
 ///
 /// **Shape:** database `[count × bitCount]`; queries `[queryCount × bitCount]` → `queryCount` lists.
 public struct FlatHammingIndex: HammingIndex {

@@ -30,7 +30,7 @@ struct IndexExactnessTests {
     }
 
     /// Batches of at least 8 queries on codes of at most 4 words take the AVX2 kernel's byte-sliced,
-    /// query-blocked path (blocks of 4 queries, then single ones); saturated byte counters (256 bits)
+    /// query-blocked path (blocks of 8 queries, then of 4, then single ones: 21 queries use all three); saturated byte counters (256 bits)
     /// and padding in the last group of 32 codes must not change any result.
     @Test(arguments: [32, 64, 100, 128, 192, 256])
     func batchedQueriesMatchReferenceOnEveryKernel(bitCount: Int) {

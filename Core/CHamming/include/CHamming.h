@@ -8,7 +8,7 @@
 //   HAMMING_KERNEL_AVX512   AVX-512F + AVX-512 VPOPCNTDQ: vpopcntq on 8 codes per zmm
 //   HAMMING_KERNEL_AVX2     AVX2: nibble look-up table with vpshufb, bytes summed with vpsadbw; in
 //                           hamming_scan_blocked with >= 8 queries of <= 4 words, a byte-sliced scan
-//                           whose tables fold in the query, shared by blocks of 4 queries
+//                           whose tables fold in the query, shared by blocks of 8 queries
 //   HAMMING_KERNEL_POPCNT   scalar POPCNT instruction
 //   HAMMING_KERNEL_PORTABLE SWAR bit counting, any CPU
 //
