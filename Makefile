@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval check-faiss-interop torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -144,13 +144,23 @@ bench-gan: deps torch-env
 	.build/release/bench-gan --threads 1,2 --python $(PYTHON)
 
 ## Exact Hamming search, same run and same codes: our flat scan vs FAISS IndexBinaryFlat (1M codes, 1,000
-## queries, k = 100, one thread, 256 and 64 bits), and multi-index hashing vs our flat scan (radius 2, clustered codes).
+## queries, k = 100, one thread, 256 and 64 bits), and multi-index hashing vs our flat scan (radius 2, clustered codes);
+## on an AVX-512 machine, the k-NN again with our AVX2 kernel against FAISS at its AVX2 level.
 bench-search: deps faiss-env
 	$(SWIFT) build -c release --product bench-search
 	.build/release/bench-search --python .venv-faiss/bin/python
+	@# On a CPU with more than AVX2, measure the AVX2 path too (FAISS then runs at its AVX2 level).
+	@if grep -q avx512_vpopcntdq /proc/cpuinfo 2>/dev/null; then \
+		.build/release/bench-search --python .venv-faiss/bin/python --kernel avx2 --mih-bits ""; fi
 
 faiss-env:
 	@Scripts/setup-faiss.sh
+
+## FAISS reads `hashing export`: a trained run's codes as a FAISS binary index and packed .npy, searched by
+## FAISS and compared with `hashing search` (needs PyPI for faiss-cpu; not part of make test).
+check-faiss-interop: deps faiss-env
+	$(SWIFT) build -c release --product hashing
+	Scripts/check-faiss-interop.sh .build/release/hashing .venv-faiss/bin/python
 
 ## Retrieval evaluation speed at MNIST size (10,000 × 55,000 codes, 48 bits).
 bench-eval: deps

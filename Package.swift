@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "HashingCommand",
             dependencies: [
-                "HashingWorkflows", "TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation",
+                "HashingWorkflows", "TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Examples/hashing"

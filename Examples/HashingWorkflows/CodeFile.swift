@@ -71,7 +71,56 @@ public enum CodeFile {
             let width = array.shape[1]
             labelSets = (0..<codes.shape[0]).map { row in values[(row * width)..<((row + 1) * width)].filter { $0 >= 0 } }
         }
+        var indices: [Int]?
+        if archive.names.contains("\(name)_indices") {
+            let array = try archive.array(named: "\(name)_indices", source: url.path)
+            guard let values = array.integerValues(), values.count == codes.shape[0] else {
+                throw WorkflowError.invalid("\(url.path): \(name)_indices must hold one integer per code")
+            }
+            indices = values
+        }
         return Set(
-            name: name, codes: try PackedCodes(binary: bits, bitCount: codes.shape[1]), labels: labelValues, labelSets: labelSets)
+            name: name, codes: try PackedCodes(binary: bits, bitCount: codes.shape[1]), labels: labelValues, indices: indices,
+            labelSets: labelSets)
+    }
+}
+
+/// Exports a set of a codes file for other engines (see ``PackedCodes/packbitsBytes()`` for the bit order).
+public enum CodeExport {
+    public enum Format: String, CaseIterable, Sendable {
+        /// A FAISS `IndexBinaryFlat` file (`faiss.read_index_binary`).
+        case faiss
+        /// `uint8 [N, ⌈K/8⌉]` `.npy` in `numpy.packbits` order, with `<stem>_labels.npy` (int64 [N]) and
+        /// `<stem>_ids.npy` (int64 [N]: each code's image index, else its position) beside it, and
+        /// `<stem>_label_sets.npy` (int64 [N, M], padded with −1) for multi-label codes.
+        case packedNPY = "packed-npy"
+    }
+
+    /// Writes `set` in `format` to `output` (and, for packed-npy, the files beside it); returns the paths written.
+    @discardableResult
+    public static func write(_ set: CodeFile.Set, format: Format, to output: URL) throws -> [URL] {
+        switch format {
+        case .faiss:
+            try FaissBinaryIndexFile.write(set.codes, to: output)
+            return [output]
+        case .packedNPY:
+            let stem = output.deletingPathExtension().lastPathComponent
+            let directory = output.deletingLastPathComponent()
+            let labelsURL = directory.appendingPathComponent("\(stem)_labels.npy")
+            let idsURL = directory.appendingPathComponent("\(stem)_ids.npy")
+            let codes = set.codes
+            try NPYWriter.write(NumpyArray(shape: [codes.count, codes.packedByteCount], values: codes.packbitsBytes()), to: output)
+            try NPYWriter.write(NumpyArray(set.labels.map { Int64($0) }), to: labelsURL)
+            try NPYWriter.write(NumpyArray((set.indices ?? Array(0..<codes.count)).map { Int64($0) }), to: idsURL)
+            var written = [output, labelsURL, idsURL]
+            if let labelSets = set.labelSets {
+                let width = max(1, labelSets.map(\.count).max() ?? 1)
+                let padded = labelSets.flatMap { $0.map { Int64($0) } + [Int64](repeating: -1, count: width - $0.count) }
+                let url = directory.appendingPathComponent("\(stem)_label_sets.npy")
+                try NPYWriter.write(NumpyArray(shape: [labelSets.count, width], values: padded), to: url)
+                written.append(url)
+            }
+            return written
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFiles
 import Datasets
 import Evaluation
 import Foundation
@@ -57,6 +58,34 @@ struct Index: ParsableCommand {
     }
 }
 
+extension CodeExport.Format: ExpressibleByArgument {}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a set of a codes file for other engines: a FAISS binary index, or packed uint8 .npy (numpy.packbits order).",
+        discussion: """
+            faiss: an IndexBinaryFlat file for faiss.read_index_binary (the code length must be a multiple of 8).
+            packed-npy: uint8 [N, ceil(K/8)] in numpy.packbits bit order (a code's first bit is the most significant \
+            bit of its first byte), what FAISS binary indexes and Milvus BINARY_VECTOR fields take, with \
+            <stem>_labels.npy and <stem>_ids.npy (int64) beside it. Pack your queries with numpy.packbits(bits, axis=1).
+            """)
+
+    @Option(help: "Codes file (.npz) from `hashing encode` or `hashing train`.") var codes: String
+    @Option(help: "Which set of the codes file to export.") var set = "database"
+    @Option(help: "faiss or packed-npy.") var format: CodeExport.Format
+    @Option(help: "Output file (.index for faiss, .npy for packed-npy).") var output: String
+
+    func run() throws {
+        try Hashing.reportingErrors {
+            let codeSet = try CodeFile.read(set, from: URL(fileURLWithPath: codes))
+            let written = try CodeExport.write(codeSet, format: format, to: URL(fileURLWithPath: output))
+            print(
+                "exported \(codeSet.codes.count) codes of \(codeSet.codes.bitCount) bits (set '\(set)') as \(format.rawValue): "
+                    + written.map(\.path).joined(separator: ", "))
+        }
+    }
+}
+
 struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Search an index with query codes; print neighbours with distances and labels.")
 
@@ -67,6 +96,8 @@ struct Search: ParsableCommand {
     @Option(help: "Neighbours per query.") var k = 10
     @Option(help: "Radius search instead of k-NN: all items within this distance.") var radius: Int?
     @Option(help: "How many queries to show.") var count = 5
+    @Option(help: "Also write the shown queries' neighbours as JSON: [{\"query\": i, \"ids\": [...], \"distances\": [...]}].")
+    var json: String?
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
@@ -89,6 +120,17 @@ struct Search: ParsableCommand {
                         + "\(result.relevantCount) \(multi ? "sharing a label" : "with the same label")")
                 for neighbour in result.neighbours.prefix(k) {
                     print("  #\(neighbour.index)  distance \(neighbour.distance)  \(describe(neighbour.label, neighbour.labelSet))")
+                }
+            }
+            if let json {
+                let rows: [[String: Any]] = results.map { result in
+                    ["query": result.query, "ids": result.neighbours.map(\.index), "distances": result.neighbours.map(\.distance)]
+                }
+                let data = try JSONSerialization.data(withJSONObject: rows)
+                do {
+                    try AtomicFile.write([UInt8](data), to: URL(fileURLWithPath: json))
+                } catch {
+                    throw WorkflowError.invalid("could not write \(json): \(error)")
                 }
             }
         }
