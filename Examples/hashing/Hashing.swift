@@ -14,7 +14,8 @@ struct Hashing: ParsableCommand {
         commandName: "hashing",
         abstract: "Deep image hashing: train, encode, index, search, evaluate.",
         subcommands: [
-            Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Evaluate.self, ExperimentCommand.self, Demo.self,
+            Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Evaluate.self, ExperimentCommand.self,
+            Demo.self,
         ])
 
     /// Runs a command body, turning toolkit errors into one clear line and exit code 1.
