@@ -6,7 +6,29 @@ public enum IndexTools {
     /// Builds an index of set `set` of a codes file: a flat scan index (`substrings == 0`) or
     /// multi-index hashing with that many substrings, written atomically to `output`.
     public static func build(codesAt url: URL, set: String, substrings: Int, output: URL) throws -> HammingIndexFile {
-        let packed = try CodeFile.read(set, from: url).codes
+        try build(codesAt: [url], set: set, substrings: substrings, output: output)
+    }
+
+    /// Builds an index of set `set` of several codes files taken in order, as `hashing encode
+    /// --shard i/n` writes them (shard 0 first): the same index as one file of the whole set.
+    /// Where the files record image indices, they must continue one another in increasing order
+    /// (a shard given out of order or twice is an error naming the files).
+    public static func build(codesAt urls: [URL], set: String, substrings: Int, output: URL) throws -> HammingIndexFile {
+        guard let first = urls.first else { throw WorkflowError.invalid("no codes file given") }
+        let parts = try urls.map { try CodeFile.read(set, from: $0) }
+        var packed = parts[0].codes
+        for (position, part) in parts.enumerated().dropFirst() {
+            guard part.codes.bitCount == packed.bitCount else {
+                throw WorkflowError.invalid(
+                    "\(urls[position].path) holds \(part.codes.bitCount)-bit codes, \(first.path) \(packed.bitCount)-bit ones")
+            }
+            if let previous = parts[position - 1].indices?.last, let next = part.indices?.first, next <= previous {
+                throw WorkflowError.invalid(
+                    "codes files out of shard order: \(urls[position].path) starts at image \(next), "
+                        + "but \(urls[position - 1].path) ends at image \(previous)")
+            }
+            packed.append(contentsOf: part.codes)
+        }
         guard substrings >= 0 && substrings <= packed.bitCount else {
             throw WorkflowError.invalid("--substrings must be in 0…\(packed.bitCount) for \(packed.bitCount)-bit codes, got \(substrings)")
         }

@@ -15,13 +15,29 @@ struct Encode: ParsableCommand {
     @Option(help: "Or your own images: a .npy of uint8 [N, H, W] / [N, C, H, W] or float32 in [0, 1] (labels are written as -1).") var images: String?
     @Option(help: "Output .npz file.") var output: String
     @Option(help: "Checkpoint to use (default: the run's best, else last).") var checkpoint: String?
+    @Option(
+        help:
+            "Encode only slice i of n (i/n, i from 0) of the role's images, in whole batches of 500: n processes share the work; give the n files in order to `hashing index --codes`."
+    )
+    var shard: String?
     @OptionGroup var data: DataOptions
 
     func run() throws {
         try Hashing.reportingErrors {
+            let shard = try self.shard.map { try Shard(parsing: $0) }
             let experiment = try Experiment.load(runDirectory: URL(fileURLWithPath: runDirectory, isDirectory: true), dataDirectory: data.url)
             try experiment.loadCheckpoint(checkpoint.map { URL(fileURLWithPath: $0) })
             let domain = self.domain ?? (experiment.target == nil ? .source : .target)
+            if let shard {
+                guard images == nil else { throw ValidationError("--shard splits a role's images; split your own .npy into files instead") }
+                let encoded = try experiment.encode(role, domain: domain, shard: shard)
+                try CodeFile.write([CodeFile.Set(name: role.rawValue, encoded)], to: URL(fileURLWithPath: output))
+                let first = encoded.indices.first.map { "images from index \($0)" } ?? "no images"
+                print(
+                    "wrote \(encoded.codes.count) codes of \(encoded.codes.bitCount) bits (set '\(role.rawValue)', \(domain) domain, "
+                        + "shard \(shard), \(first)) to \(output)")
+                return
+            }
             if let images {
                 let codes = try experiment.encode(imagesAt: URL(fileURLWithPath: images), domain: domain)
                 try CodeFile.write(
@@ -39,7 +55,8 @@ struct Encode: ParsableCommand {
 struct Index: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Build a Hamming index file from a codes file.")
 
-    @Option(help: "Codes file (.npz) from `hashing encode` or `hashing train`.") var codes: String
+    @Option(help: "Codes file (.npz) from `hashing encode` or `hashing train`; repeat it for the shards of `encode --shard`, in shard order.")
+    var codes: [String]
     @Option(help: "Which set of the codes file to index.") var set = "database"
     @Option(help: "Output index file.") var output: String
     @Option(help: "Multi-index hashing with this many substrings (0 = flat scan index).") var substrings = 0
@@ -51,9 +68,10 @@ struct Index: ParsableCommand {
     func run() throws {
         try Hashing.reportingErrors {
             let file = try IndexTools.build(
-                codesAt: URL(fileURLWithPath: codes), set: set, substrings: substrings, output: URL(fileURLWithPath: output))
+                codesAt: codes.map { URL(fileURLWithPath: $0) }, set: set, substrings: substrings, output: URL(fileURLWithPath: output))
             let kind = substrings == 0 ? "flat" : "\(substrings)-substring multi-index"
-            print("indexed \(file.codes.count) codes of \(file.codes.bitCount) bits (\(kind)) into \(output)")
+            let from = codes.count == 1 ? "" : " from \(codes.count) codes files"
+            print("indexed \(file.codes.count) codes of \(file.codes.bitCount) bits (\(kind))\(from) into \(output)")
         }
     }
 }
