@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval check-faiss-interop torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval check-faiss-interop load-test torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -155,6 +155,11 @@ bench-search: deps faiss-env
 
 faiss-env:
 	@Scripts/setup-faiss.sh
+
+## hashing serve under load: wrk at 1, 8 and 64 connections (q/s, p50/p99), then a burst of malformed requests.
+load-test: deps
+	$(SWIFT) build -c release --product hashing
+	Scripts/load-test.sh .build/release/hashing
 
 ## FAISS reads `hashing export`: a trained run's codes as a FAISS binary index and packed .npy, searched by
 ## FAISS and compared with `hashing search` (needs PyPI for faiss-cpu; not part of make test).

@@ -43,6 +43,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // MARK: - Core: system libraries
@@ -99,11 +100,15 @@ let package = Package(
         .target(
             name: "HashingWorkflows", dependencies: ["TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles"],
             path: "Examples/HashingWorkflows", exclude: ["README.md"]),
+        .target(
+            name: "HashingServer", dependencies: ["HashingWorkflows", "HashingCore", "Datasets", "Evaluation"],
+            path: "Examples/HashingServer"),
         .executableTarget(
             name: "HashingCommand",
             dependencies: [
-                "HashingWorkflows", "TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles",
+                "HashingWorkflows", "HashingServer", "TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Examples/hashing"
         ),
@@ -168,6 +173,7 @@ let package = Package(
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "TestSupport"], path: "Tests/BackbonesTests"),
         .testTarget(name: "HashingWorkflowsTests", dependencies: ["HashingWorkflows", "TestSupport"], path: "Tests/HashingWorkflowsTests"),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"], path: "Tests/EvaluationTests"),
+        .testTarget(name: "HashingServerTests", dependencies: ["HashingServer", "TestSupport"], path: "Tests/HashingServerTests"),
     ] + methodTargets,
     swiftLanguageModes: languageModes
 )

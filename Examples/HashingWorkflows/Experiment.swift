@@ -266,8 +266,14 @@ public final class Experiment {
     /// `float32` in [0, 1], brought to the run's input shape by its resize and channel steps, and
     /// encoded as images of `domain`.
     public func encode(imagesAt url: URL, domain: Domain = .source) throws -> PackedCodes {
+        try encode(images: try NPYReader.read(contentsOf: url), source: url.path, domain: domain)
+    }
+
+    /// Codes of images given as an array (as ``encode(imagesAt:domain:)`` reads from a file);
+    /// `source` names it in errors.
+    public func encode(images array: NumpyArray, source: String, domain: Domain = .source) throws -> PackedCodes {
         _ = try domainData(domain)
-        let array = try NPYReader.read(contentsOf: url)
+        let url = URL(fileURLWithPath: source)
         var shape = array.shape
         if shape.count == 3 { shape.insert(1, at: 1) }
         guard shape.count == 4, shape[0] > 0 else {

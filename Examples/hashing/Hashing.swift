@@ -9,12 +9,13 @@ import MethodCatalog
 /// `hashing`: train deep hashing methods, encode images, build and search Hamming indexes, and
 /// evaluate retrieval.
 @main
-struct Hashing: ParsableCommand {
+struct Hashing: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hashing",
         abstract: "Deep image hashing: train, encode, index, search, evaluate.",
         subcommands: [
-            Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Evaluate.self, ExperimentCommand.self,
+            Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self, Evaluate.self,
+            ExperimentCommand.self,
             Demo.self,
         ])
 
