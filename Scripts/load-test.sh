@@ -11,16 +11,8 @@ cd "$(dirname "$0")/.."
 hashing=${1:-.build/release/hashing}
 duration=${DURATION:-10}
 port=${PORT:-18080}
-if ! command -v wrk >/dev/null 2>&1; then
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "load-test: installing wrk with apt-get"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 ||
-            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-    else
-        echo "load-test: wrk is missing; install it with: sudo apt-get install -y wrk" >&2
-        exit 1
-    fi
-fi
+source Scripts/lib/ensure-command.sh
+ensure_command wrk wrk load-test
 work=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill -TERM "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }

@@ -11,16 +11,8 @@ cd "$(dirname "$0")/../.."
 hashing=${1:-.build/release/hashing}
 epochs=${EPOCHS:-2}
 threads=${THREADS:-2}
-if [ ! -x /usr/bin/time ]; then  # GNU time (Debian package "time") measures the peak
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "bench-memory: installing GNU time with apt-get"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 ||
-            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
-    else
-        echo "bench-memory: /usr/bin/time is missing; install it with: sudo apt-get install -y time" >&2
-        exit 1
-    fi
-fi
+source Scripts/lib/ensure-command.sh
+ensure_command /usr/bin/time time bench-memory  # GNU time measures the peak
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, threads=$threads"
