@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval check-faiss-interop load-test torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval check-faiss-interop check-torch-interop load-test torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -155,6 +155,12 @@ bench-search: deps faiss-env
 
 faiss-env:
 	@Scripts/setup-faiss.sh
+
+## PyTorch reads our models: trains SSDH, DCWH and IDCWH on LeNet, rebuilds each network in PyTorch, loads
+## best.safetensors with the safetensors library and compares the codes (not part of make test).
+check-torch-interop: deps torch-env
+	$(SWIFT) build -c release --product hashing
+	Scripts/check-torch-interop.sh .build/release/hashing $(PYTHON)
 
 ## hashing serve under load: wrk at 1, 8 and 64 connections (q/s, p50/p99), then a burst of malformed requests.
 load-test: deps

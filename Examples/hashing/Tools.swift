@@ -20,6 +20,11 @@ struct Encode: ParsableCommand {
             "Encode only slice i of n (i/n, i from 0) of the role's images, in whole batches of 500: n processes share the work; give the n files in order to `hashing index --codes`."
     )
     var shard: String?
+    @Option(
+        help:
+            "Also write the role's raw images and the run's input standardisation to this .npz (pixels uint8 [N, C, H, W], mean, std, input_shape): what another framework needs to feed the same network (Scripts/check_torch_interop.py)."
+    )
+    var writeInputs: String?
     @OptionGroup var data: DataOptions
 
     func run() throws {
@@ -47,6 +52,21 @@ struct Encode: ParsableCommand {
             }
             let encoded = try experiment.encode(role, domain: domain)
             try CodeFile.write([CodeFile.Set(name: role.rawValue, encoded)], to: URL(fileURLWithPath: output))
+            if let writeInputs {
+                let source = try experiment.images(role, domain: domain)
+                let dataset = source.dataset
+                let size = dataset.imageShape.reduce(1, *)
+                let pixels = source.indices.flatMap { dataset.images[($0 * size)..<(($0 + 1) * size)] }
+                let channels = dataset.imageShape[0]
+                let normalization = experiment.augmentation.normalization
+                try NPZWriter.write(
+                    NPZArchive([
+                        ("pixels", NumpyArray(shape: [source.count] + dataset.imageShape, values: pixels)),
+                        ("mean", NumpyArray(normalization?.mean ?? [Float](repeating: 0, count: channels))),
+                        ("std", NumpyArray(normalization?.standardDeviation ?? [Float](repeating: 1, count: channels))),
+                        ("input_shape", NumpyArray(experiment.augmentation.outputShape(for: dataset.imageShape).map { Int64($0) })),
+                    ]), to: URL(fileURLWithPath: writeInputs))
+            }
             print("wrote \(encoded.codes.count) codes of \(encoded.codes.bitCount) bits (set '\(role.rawValue)', \(domain) domain) to \(output)")
         }
     }
