@@ -65,6 +65,8 @@ struct Encode: ParsableCommand {
                         ("mean", NumpyArray(normalization?.mean ?? [Float](repeating: 0, count: channels))),
                         ("std", NumpyArray(normalization?.standardDeviation ?? [Float](repeating: 1, count: channels))),
                         ("input_shape", NumpyArray(experiment.augmentation.outputShape(for: dataset.imageShape).map { Int64($0) })),
+                        // 0 = source, 1 = target: which batch-norm branch (DSBN) the images go through, where there are two.
+                        ("domain", NumpyArray([Int64(domain == .target ? 1 : 0)])),
                     ]), to: URL(fileURLWithPath: writeInputs))
             }
             print("wrote \(encoded.codes.count) codes of \(encoded.codes.bitCount) bits (set '\(role.rawValue)', \(domain) domain) to \(output)")
