@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PyTorch reads our models (make check-torch-interop; the project's PyTorch environment, not make
-# test): for each covered method and backbone (SSDH, DCWH, IDCWH on LeNet; SSDH and DCWH on LeNet
-# with batch norm, also on a domain pair) trains a small run, encodes its query images with `hashing encode --write-inputs`, and has
+# test): for each case below trains a small run (32 bits, 3 epochs), encodes its query images with
+# `hashing encode --write-inputs`, and has
 # Scripts/check_torch_interop.py rebuild the network in PyTorch, load best.safetensors with the
 # safetensors library, and compare the codes.
 #   Scripts/check-torch-interop.sh [hashing binary] [python with torch and safetensors]
@@ -12,10 +12,13 @@ python=${2:-.venv-torch/bin/python}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-# Each method on LeNet; SSDH and DCWH on LeNet with batch norm, and SSDH on a domain pair (its
-# target queries go through the network's one batch-norm branch: SSDH does not adapt, so the
-# second, target branch of DSBN is not exercised here; the adapting methods' heads are not covered).
-for case in ssdh:lenet dcwh:lenet idcwh:lenet ssdh:lenet-bn dcwh:lenet-bn ssdh:lenet-bn:optdigits-to-mfeat; do
+# Every method and every backbone at least once: SSDH, DCWH and IDCWH on LeNet; SSDH and DCWH on
+# LeNet with batch norm; SSDH on digits-convnet, DCWH on small-vgg; on the domain pair
+# optdigits-to-mfeat SSDH (one batch-norm branch), SemanticHash, DAH on lenet-bn (DSBN: the target
+# queries take the target branch) and Intersectant-GAN on lenet and digits-convnet.
+for case in ssdh:lenet dcwh:lenet idcwh:lenet ssdh:lenet-bn dcwh:lenet-bn ssdh:lenet-bn:optdigits-to-mfeat ssdh:digits-convnet \
+    dcwh:small-vgg semantic-hash:lenet:optdigits-to-mfeat dah:lenet-bn:optdigits-to-mfeat intersectant-gan:lenet:optdigits-to-mfeat \
+    intersectant-gan:digits-convnet:optdigits-to-mfeat; do
     IFS=: read -r method backbone dataset <<< "$case"
     dataset=${dataset:-embedded-digits}
     name="$method-$backbone-$dataset"

@@ -4,12 +4,13 @@ the safetensors library, encodes the images `hashing encode --write-inputs` wrot
 bits with the codes `hashing encode` wrote. Prints the share of identical codes, and for the codes
 that differ, how far the differing outputs are from the threshold.
 
-Covered: the backbones `lenet` (Caffe LeNet: conv 20@5x5 -> max-pool 2 -> conv 50@5x5 -> max-pool
-2 -> fc 500 -> ReLU; no activation after the convolutions) and `lenet-bn` (the same with batch norm
-and ReLU after each convolution, one set of batch-norm statistics and affine parameters per domain:
-DSBN, evaluation mode), with the hash layers of `ssdh` (latent linear -> sigmoid, bit = output >
-0.5) and of `dcwh` / `idcwh` (hash linear -> tanh, bit = output >= 0). Other backbones and methods
-are refused with a message, not guessed.
+Covered: every catalog backbone: `lenet` (Caffe LeNet: conv 20@5x5 -> max-pool 2 -> conv 50@5x5
+-> max-pool 2 -> fc 500 -> ReLU; no activation after the convolutions), `lenet-bn` (the same with
+batch norm and ReLU after each convolution), `digits-convnet` and `small-vgg` (classes below); batch
+norm is DSBN, one set of statistics and affine parameters per domain, in evaluation mode; with the hash layers of `ssdh` (latent linear -> sigmoid, bit = output >
+0.5) and of every other method (hash linear -> tanh, bit = output >= 0: DCWH, IDCWH, SemanticHash,
+DAH, and Intersectant-GAN's shared encoder, whose codes always take its source branch). A method
+not in the table is refused with a message, not guessed.
 
 Usage: check_torch_interop.py --run RUN --codes CODES.npz --set query --inputs INPUTS.npz
 """
@@ -53,13 +54,52 @@ class LeNetBN(LeNet):
         return F.relu(self.fc1(x.flatten(1)))
 
 
-def backbone_state(weights, backbone, branch):
+class DigitsConvNet(nn.Module):
+    """DupGAN's digits encoder: 3 x (conv 5x5 stride 2 pad 2) then conv 4x4, each -> batch norm ->
+    LeakyReLU(0.05); 64-128-256-512 channels; the features are the flattened 512 x 1 x 1."""
+
+    def __init__(self, channels, size):
+        super().__init__()
+        widths = [channels, 64, 128, 256, 512]
+        self.convolutions = nn.ModuleList(
+            nn.Conv2d(widths[i], widths[i + 1], 4 if i == 3 else 5, stride=1 if i == 3 else 2, padding=0 if i == 3 else 2) for i in range(4))
+        self.norms = nn.ModuleList(nn.BatchNorm2d(w) for w in widths[1:])
+
+    def forward(self, x):
+        for convolution, norm in zip(self.convolutions, self.norms):
+            x = F.leaky_relu(norm(convolution(x)), 0.05)
+        return x.flatten(1)
+
+
+class SmallVGG(nn.Module):
+    """5 x (conv 3x3 pad 1 -> batch norm -> ReLU), max-pool 2 after the 2nd, 4th and 5th; 64-64-128-128-256
+    channels; fc 512 -> ReLU."""
+
+    def __init__(self, channels, size):
+        super().__init__()
+        widths = [channels, 64, 64, 128, 128, 256]
+        self.convolutions = nn.ModuleList(nn.Conv2d(widths[i], widths[i + 1], 3, padding=1) for i in range(5))
+        self.norms = nn.ModuleList(nn.BatchNorm2d(w) for w in widths[1:])
+        self.fc = nn.Linear(256 * (size // 8) ** 2, 512)
+
+    def forward(self, x):
+        for index, (convolution, norm) in enumerate(zip(self.convolutions, self.norms)):
+            x = F.relu(norm(convolution(x)))
+            if index in (1, 3, 4):
+                x = F.max_pool2d(x, 2)
+        return F.relu(self.fc(x.flatten(1)))
+
+
+BACKBONES = {"lenet": (LeNet, 500), "lenet-bn": (LeNetBN, 500), "digits-convnet": (DigitsConvNet, 512), "small-vgg": (SmallVGG, 512)}
+
+
+def backbone_state(weights, prefix, branch):
     """The backbone's parameters under torch's names; DSBN's branch `branch` becomes the batch norm."""
     state = {}
     for key, value in weights.items():
-        if not key.startswith("network.backbone."):
+        if not key.startswith(prefix):
             continue
-        name = key[len("network.backbone."):]
+        name = key[len(prefix):]
         if ".branches." in name:
             layer, _, rest = name.partition(".branches.")
             index, _, field = rest.partition(".")
@@ -74,21 +114,28 @@ def backbone_state(weights, backbone, branch):
 class HashNet(nn.Module):
     """backbone -> linear -> activation; `layer` is the checkpoint's name of the hash layer."""
 
-    def __init__(self, backbone, bits, activation):
+    def __init__(self, backbone, features, bits, activation):
         super().__init__()
         self.backbone = backbone
-        self.linear = nn.Linear(500, bits)
+        self.linear = nn.Linear(features, bits)
         self.activation = activation
 
     def forward(self, x):
         return self.activation(self.linear(self.backbone(x)))
 
 
-METHODS = {  # method -> (checkpoint prefix of the hash layer, activation, threshold rule)
+TANH = ("network.hash.linear", torch.tanh, lambda y: y >= 0, 0.0)
+METHODS = {  # method -> (checkpoint prefix of the hash layer, activation, threshold rule, threshold)
     "ssdh": ("network.latent.linear", torch.sigmoid, lambda y: y > 0.5, 0.5),
-    "dcwh": ("network.hash.linear", torch.tanh, lambda y: y >= 0, 0.0),
-    "idcwh": ("network.hash.linear", torch.tanh, lambda y: y >= 0, 0.0),
+    "dcwh": TANH,
+    "idcwh": TANH,
+    "semantic-hash": TANH,
+    "dah": TANH,
+    "intersectant-gan": TANH,
 }
+# Where the backbone's parameters live: Intersectant-GAN calls it the shared encoder, and encodes
+# every image through its source branch (its codes come from the common space).
+BACKBONE_PREFIX = {"intersectant-gan": "network.encoder."}
 
 
 def main():
@@ -100,8 +147,8 @@ def main():
     args = parser.parse_args()
     spec = json.load(open(os.path.join(args.run, "run.json")))
     method, backbone = spec["method"], spec["backbone"]
-    if backbone not in ("lenet", "lenet-bn") or method not in METHODS:
-        sys.exit(f"check_torch_interop: {method} on {backbone} is not covered yet (covered: lenet, lenet-bn with {', '.join(METHODS)})")
+    if backbone not in BACKBONES or method not in METHODS:
+        sys.exit(f"check_torch_interop: {method} on {backbone} is not covered yet (covered: {', '.join(BACKBONES)} with {', '.join(METHODS)})")
     inputs = np.load(args.inputs)
     pixels, mean, std = inputs["pixels"], inputs["mean"], inputs["std"]
     shape = tuple(int(v) for v in inputs["input_shape"])
@@ -110,15 +157,16 @@ def main():
     x = (torch.from_numpy(pixels.astype(np.float32)) / 255 - torch.from_numpy(mean).view(1, -1, 1, 1)) / torch.from_numpy(std).view(1, -1, 1, 1)
 
     prefix, activation, rule, threshold = METHODS[method]
-    network = (LeNet if backbone == "lenet" else LeNetBN)(shape[0], shape[1])
-    net = HashNet(network, spec["bits"], activation)
+    make, features = BACKBONES[backbone]
+    net = HashNet(make(shape[0], shape[1]), features, spec["bits"], activation)
     weights = load_file(os.path.join(args.run, "best.safetensors"))
     domain = int(inputs["domain"][0]) if "domain" in inputs.files else 0
-    branch = domain if any(".branches.1." in k for k in weights) else 0
-    state = backbone_state(weights, backbone, branch)
-    if backbone == "lenet-bn":  # torch's batch norm counts its updates; ours does not keep the count
-        state["backbone.norm1.num_batches_tracked"] = torch.tensor(0)
-        state["backbone.norm2.num_batches_tracked"] = torch.tensor(0)
+    prefix_of_backbone = BACKBONE_PREFIX.get(method, "network.backbone.")
+    branch = domain if method != "intersectant-gan" and any(".branches.1." in k for k in weights) else 0
+    state = backbone_state(weights, prefix_of_backbone, branch)
+    for name, module in net.backbone.named_modules():  # torch's batch norm counts its updates; ours does not
+        if isinstance(module, nn.BatchNorm2d):
+            state[f"backbone.{name}.num_batches_tracked"] = torch.tensor(0)
     state["linear.weight"] = weights[prefix + ".weight"]
     state["linear.bias"] = weights[prefix + ".bias"]
     net.load_state_dict(state, strict=True)
