@@ -39,13 +39,16 @@ public enum CodeFile {
             entries.append(("\(set.name)_codes", NumpyArray(shape: [set.codes.count, set.codes.bitCount], values: bits)))
             entries.append(("\(set.name)_labels", NumpyArray(set.labels.map { Int64($0) })))
             if let indices = set.indices { entries.append(("\(set.name)_indices", NumpyArray(indices.map { Int64($0) }))) }
-            if let labelSets = set.labelSets {
-                let width = max(1, labelSets.map(\.count).max() ?? 1)
-                let padded = labelSets.flatMap { $0.map { Int64($0) } + [Int64](repeating: -1, count: width - $0.count) }
-                entries.append(("\(set.name)_label_sets", NumpyArray(shape: [labelSets.count, width], values: padded)))
-            }
+            if let labelSets = set.labelSets { entries.append(("\(set.name)_label_sets", paddedLabelSets(labelSets))) }
         }
         try NPZWriter.write(NPZArchive(entries), to: url)
+    }
+
+    /// Label sets as `int64 [N, M]`, each row padded with −1 to the largest set's size M (at least 1).
+    static func paddedLabelSets(_ labelSets: [[Int]]) -> NumpyArray {
+        let width = max(1, labelSets.map(\.count).max() ?? 1)
+        let padded = labelSets.flatMap { $0.map { Int64($0) } + [Int64](repeating: -1, count: width - $0.count) }
+        return NumpyArray(shape: [labelSets.count, width], values: padded)
     }
 
     /// Reads the set `name` back.
@@ -114,10 +117,8 @@ public enum CodeExport {
             try NPYWriter.write(NumpyArray((set.indices ?? Array(0..<codes.count)).map { Int64($0) }), to: idsURL)
             var written = [output, labelsURL, idsURL]
             if let labelSets = set.labelSets {
-                let width = max(1, labelSets.map(\.count).max() ?? 1)
-                let padded = labelSets.flatMap { $0.map { Int64($0) } + [Int64](repeating: -1, count: width - $0.count) }
                 let url = directory.appendingPathComponent("\(stem)_label_sets.npy")
-                try NPYWriter.write(NumpyArray(shape: [labelSets.count, width], values: padded), to: url)
+                try NPYWriter.write(CodeFile.paddedLabelSets(labelSets), to: url)
                 written.append(url)
             }
             return written

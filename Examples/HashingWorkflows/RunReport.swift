@@ -112,8 +112,13 @@ extension Experiment {
     /// Codes, labels and indices of a role of a domain, and the method's predicted classes when
     /// it classifies.
     func encodeWithPredictions(_ role: Split.Role, domain: Domain) throws -> (set: EncodedSet, predictions: [Int]?) {
-        let images = try images(role, domain: domain)
-        let output = inferenceOutputs(method: method, source: images, domain: domain)
+        encodeWithPredictions(try images(role, domain: domain), domain: domain)
+    }
+
+    /// Codes (with labels and indices) and class predictions of a set of data-set images, encoded in
+    /// batches of ``Shard/batch``.
+    func encodeWithPredictions(_ images: DatasetImageSource, domain: Domain) -> (set: EncodedSet, predictions: [Int]?) {
+        let output = inferenceOutputs(method: method, source: images, domain: domain, chunkSize: Shard.batch)
         let codes = PackedCodes(bits: method.binarization.bits(output.codes), bitCount: method.bitCount)
         return (
             EncodedSet(codes: codes, labels: images.labels ?? [], indices: images.indices, labelSets: images.labelSets),

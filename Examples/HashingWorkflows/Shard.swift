@@ -55,9 +55,6 @@ extension Experiment {
         let part = DatasetImageSource(
             dataset: all.dataset, indices: Array(all.indices[shard.range(of: all.count)]), augmentation: all.augmentation,
             providesLabels: all.providesLabels)
-        let output = inferenceOutputs(method: method, source: part, domain: domain, chunkSize: Shard.batch)
-        return EncodedSet(
-            codes: PackedCodes(bits: method.binarization.bits(output.codes), bitCount: method.bitCount), labels: part.labels ?? [],
-            indices: part.indices, labelSets: part.labelSets)
+        return encodeWithPredictions(part, domain: domain).set
     }
 }
