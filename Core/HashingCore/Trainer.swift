@@ -168,6 +168,12 @@ public final class Trainer {
                 let next = batches.next()
                 timings.batches += seconds(since: mark)
                 guard let batch = next else { break }
+                if epoch < configuration.learningRateWarmupEpochs {
+                    let warmup = Float(epoch * steps + step + 1) / Float(max(configuration.learningRateWarmupEpochs * steps, 1))
+                    for entry in method.optimizers {
+                        entry.optimizer.learningRate = entry.baseLearningRate * plan.factor(optimizer: entry.name, epoch: epoch) * warmup
+                    }
+                }
                 mark = DispatchTime.now().uptimeNanoseconds
                 let terms = try method.trainingStep(batch, progress: plan.progress(epoch: epoch, step: step, stepsPerEpoch: steps))
                 timings.steps += seconds(since: mark)

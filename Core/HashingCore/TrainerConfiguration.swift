@@ -75,6 +75,10 @@ public struct TrainerConfiguration: Codable, Equatable {
     /// (the schedule of the single stage when ``stages`` is empty).
     public var learningRateMilestones: [Int] = []
     public var learningRateGamma: Float = 0.1
+    /// Linear learning-rate warm-up: over the first this many epochs of the run, every
+    /// optimizer's rate grows step by step from `1/W` of its scheduled value to all of it, `W`
+    /// being the warm-up's steps (0: none).
+    public var learningRateWarmupEpochs: Int = 0
     /// Training stages, in order; empty for one stage of ``epochs`` epochs in which every
     /// optimizer steps (or the method's own ``HashingMethod/trainingStages(epochs:)``).
     public var stages: [TrainingStage] = []
@@ -94,8 +98,8 @@ public struct TrainerConfiguration: Codable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case epochs, learningRateMilestones, learningRateGamma, stages, optimizerSchedules, validateEvery, validationTopK, outputDirectory,
-            progress
+        case epochs, learningRateMilestones, learningRateGamma, learningRateWarmupEpochs, stages, optimizerSchedules, validateEvery
+        case validationTopK, outputDirectory, progress
     }
 
     /// Decodes with a default for every missing field (run files written before stages existed
@@ -106,6 +110,8 @@ public struct TrainerConfiguration: Codable, Equatable {
         epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? defaults.epochs
         learningRateMilestones = try container.decodeIfPresent([Int].self, forKey: .learningRateMilestones) ?? defaults.learningRateMilestones
         learningRateGamma = try container.decodeIfPresent(Float.self, forKey: .learningRateGamma) ?? defaults.learningRateGamma
+        learningRateWarmupEpochs =
+            try container.decodeIfPresent(Int.self, forKey: .learningRateWarmupEpochs) ?? defaults.learningRateWarmupEpochs
         stages = try container.decodeIfPresent([TrainingStage].self, forKey: .stages) ?? defaults.stages
         optimizerSchedules =
             try container.decodeIfPresent([String: MilestoneSchedule].self, forKey: .optimizerSchedules) ?? defaults.optimizerSchedules
@@ -119,6 +125,9 @@ public struct TrainerConfiguration: Codable, Equatable {
         guard epochs >= 1 else { throw TrainingError.invalidConfiguration("epochs must be at least 1, got \(epochs)") }
         guard validateEvery >= 1 else { throw TrainingError.invalidConfiguration("validateEvery must be at least 1") }
         guard validationTopK >= 0 else { throw TrainingError.invalidConfiguration("validationTopK must be ≥ 0") }
+        guard (0...epochs).contains(learningRateWarmupEpochs) else {
+            throw TrainingError.invalidConfiguration("learningRateWarmupEpochs must lie in 0…\(epochs) (the epochs), got \(learningRateWarmupEpochs)")
+        }
         try MilestoneSchedule(milestones: learningRateMilestones, gamma: learningRateGamma).validate("the trainer")
         for (name, schedule) in optimizerSchedules { try schedule.validate("the schedule of optimizer '\(name)'") }
         if !stages.isEmpty {

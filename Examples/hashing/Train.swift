@@ -17,6 +17,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Seed for the split, initialisation and batch order.") var seed: UInt64 = 1
     @Option(help: "Epochs at which learning rates are multiplied by --lr-gamma (comma-separated).") var lrMilestones = ""
     @Option(help: "Learning-rate decay factor at each milestone.") var lrGamma: Float = 0.1
+    @Option(help: "Epochs of linear learning-rate warm-up, step by step from the first (0 = none).") var warmupEpochs = 0
     @Option(help: "The method's configuration overrides as JSON, e.g. '{\"beta\": 0.5}'.") var methodConfig = "{}"
     @Option(help: "Class-name vectors for label-prototype methods: a .npy [classes, dimension] (default: the embedded word embeddings).")
     var labelEmbeddings: String?
@@ -64,6 +65,7 @@ struct RunOptions: ParsableArguments {
         specification.labelEmbeddings = labelEmbeddings
         specification.trainer.epochs = epochs
         specification.trainer.learningRateGamma = lrGamma
+        specification.trainer.learningRateWarmupEpochs = warmupEpochs
         specification.trainer.validateEvery = validateEvery
         specification.trainer.outputDirectory = output
         specification.trainer.progress = progress

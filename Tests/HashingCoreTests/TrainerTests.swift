@@ -106,6 +106,31 @@ struct TrainerTests {
         #expect(summary.history.map(\.stage) == ["pre-train", "pre-train", "joint", "joint"])
     }
 
+    /// A warm-up ramps every optimizer's rate step by step over its epochs, on top of the
+    /// milestones, then leaves the schedule alone; one longer than the run is refused.
+    @Test func warmUpRampsTheRateStepByStepThenFollowsTheSchedule() throws {
+        let directory = temporaryRunDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = ToyTwoDomainData()
+        let method = ToyTwoDomainMethod()
+        var configuration = quietConfiguration(epochs: 3, directory: directory)
+        configuration.learningRateMilestones = [2]
+        configuration.learningRateGamma = 0.5
+        configuration.learningRateWarmupEpochs = 1
+        try Trainer(method: method, data: data, validation: nil, configuration: configuration).run()
+        let steps = data.stepsPerEpoch
+        let encoder = method.learningRates.map { $0["encoder"] ?? -1 }
+        let head = method.learningRates.map { $0["head"] ?? -1 }
+        #expect(encoder.count == 3 * steps)
+        for step in 0..<steps {
+            #expect(abs(encoder[step] - 0.1 * Float(step + 1) / Float(steps)) < 1e-7)
+            #expect(abs(head[step] - 0.2 * Float(step + 1) / Float(steps)) < 1e-7)
+        }
+        #expect(encoder[steps..<(2 * steps)].allSatisfy { $0 == 0.1 } && encoder[(2 * steps)...].allSatisfy { $0 == 0.05 })
+        configuration.learningRateWarmupEpochs = 4
+        #expect(throws: TrainingError.self) { try configuration.validate() }
+    }
+
     @Test func resumingAtAStageBoundaryEqualsAnUninterruptedRun() throws {
         let (straight, interrupted) = (temporaryRunDirectory(), temporaryRunDirectory())
         defer {
