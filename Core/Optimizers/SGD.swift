@@ -25,6 +25,10 @@ public final class SGD: OptimizerBase, Optimizer {
         super.init(parameters: parameters, learningRate: learningRate, slotNames: momentum > 0 ? ["momentum"] : [])
     }
 
+    /// Parameters are updated in chunks of at least this many elements per thread (smaller ones
+    /// in one piece: a thread's start costs more than the update).
+    static let elementsPerChunk = 32_768
+
     public func update(_ gradients: [Tensor]) {
         checkGradients(gradients)
         let (rate, mu, decay, damp, first) = (learningRate, momentum, weightDecay, dampening, stepCount == 0)
@@ -38,10 +42,35 @@ public final class SGD: OptimizerBase, Optimizer {
                 buffer.withUnsafeMutableScalars { b in
                     value.withUnsafeMutableScalars { p in
                         gradient.withUnsafeScalars { g in
-                            for i in 0..<p.count {
-                                let d = g[i] + decay * p[i]
-                                b[i] = first ? d : mu * b[i] + (1 - damp) * d
-                                p[i] -= rate * (nesterov ? d + mu * b[i] : b[i])
+                            // Element-wise, so any split gives the same values; one loop per case
+                            // keeps each branch-free (vectorised).
+                            parallelFor(p.count, minimumPerChunk: Self.elementsPerChunk) { range in
+                                switch (first, nesterov) {
+                                case (true, false):
+                                    for i in range {
+                                        let d = g[i] + decay * p[i]
+                                        b[i] = d
+                                        p[i] -= rate * b[i]
+                                    }
+                                case (true, true):
+                                    for i in range {
+                                        let d = g[i] + decay * p[i]
+                                        b[i] = d
+                                        p[i] -= rate * (d + mu * b[i])
+                                    }
+                                case (false, false):
+                                    for i in range {
+                                        let d = g[i] + decay * p[i]
+                                        b[i] = mu * b[i] + (1 - damp) * d
+                                        p[i] -= rate * b[i]
+                                    }
+                                case (false, true):
+                                    for i in range {
+                                        let d = g[i] + decay * p[i]
+                                        b[i] = mu * b[i] + (1 - damp) * d
+                                        p[i] -= rate * (d + mu * b[i])
+                                    }
+                                }
                             }
                         }
                     }
@@ -50,7 +79,9 @@ public final class SGD: OptimizerBase, Optimizer {
             } else {
                 value.withUnsafeMutableScalars { p in
                     gradient.withUnsafeScalars { g in
-                        for i in 0..<p.count { p[i] -= rate * (g[i] + decay * p[i]) }
+                        parallelFor(p.count, minimumPerChunk: Self.elementsPerChunk) { range in
+                            for i in range { p[i] -= rate * (g[i] + decay * p[i]) }
+                        }
                     }
                 }
             }

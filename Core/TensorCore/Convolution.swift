@@ -249,7 +249,10 @@ func convolutionBackward(
     let chunkCount = sampleChunkCount(batch)
     var weightPartials = [Float](repeating: 0, count: needsWeight ? chunkCount * outChannels * patch : 0)
     var biasPartials = [Float](repeating: 0, count: needsBias ? chunkCount * outChannels : 0)
-    var inputGradient = needsInput ? [Float](repeating: 0, count: input.count) : []
+    // Zeroed by the block that owns each sample, just before it accumulates (not in a serial pass).
+    var inputGradient = [Float](unsafeUninitializedCapacity: needsInput ? input.count : 0) { _, count in
+        count = needsInput ? input.count : 0
+    }
     inputGradient.withUnsafeMutableBufferPointer { dx in
         weightPartials.withUnsafeMutableBufferPointer { dw in
             biasPartials.withUnsafeMutableBufferPointer { db in
@@ -285,6 +288,7 @@ func convolutionBackward(
                                     gemm(
                                         transposeA: true, transposeB: false, m: patch, n: rowLength, k: outChannels,
                                         a: w.baseAddress!, lda: patch, b: outputBlock, ldb: rowLength, c: columns, ldc: rowLength)
+                                    (dx.baseAddress! + samples.lowerBound * imageSize).update(repeating: 0, count: samples.count * imageSize)
                                     for (slot, n) in samples.enumerated() {
                                         geometry.columnsToImage(
                                             columns, dx.baseAddress! + n * imageSize, rowLength: rowLength, columnOffset: slot * positions)

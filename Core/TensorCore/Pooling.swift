@@ -23,7 +23,10 @@ extension Tensor {
         // Only backward reads the winners: inference (no tape tracking the input) skips them on the
         // common 2×2 path, which saves a store per output and the array.
         let keepsWinners = !twoByTwo || (Tape.current.map { node?.tapeID == $0.id } ?? false)
-        var winners = [Int32](repeating: 0, count: keepsWinners ? planes * outPlane : 0)
+        // Every entry is written below (by the chunk that owns its plane), so no serial zeroing.
+        var winners = [Int32](unsafeUninitializedCapacity: keepsWinners ? planes * outPlane : 0) { _, count in
+            count = keepsWinners ? planes * outPlane : 0
+        }
         let value = Tensor(
             shape: [shape[0], shape[1], outH, outW],
             unsafeUninitialized: { out in
@@ -102,17 +105,23 @@ extension Tensor {
                 }
             })
         let inputShape = shape
+        let keptWinners = winners
         return recordOperation(value, inputs: [self]) { g, _ in
             [
                 Tensor(
                     shape: inputShape,
                     unsafeUninitialized: { dx in
-                        dx.update(repeating: 0)
-                        parallelFor(planes, minimumPerChunk: 8) { range in
-                            for plane in range {
-                                let target = dx.baseAddress! + plane * height * width
-                                for k in 0..<outPlane {
-                                    target[Int(winners[plane * outPlane + k])] += g.scalars[plane * outPlane + k]
+                        keptWinners.withUnsafeBufferPointer { best in
+                            g.scalars.withUnsafeBufferPointer { gradient in
+                                // Each chunk zeroes and fills its own planes (no serial pass over dx).
+                                parallelFor(planes, minimumPerChunk: 8) { range in
+                                    (dx.baseAddress! + range.lowerBound * height * width).update(repeating: 0, count: range.count * height * width)
+                                    for plane in range {
+                                        let target = dx.baseAddress! + plane * height * width
+                                        let indices = best.baseAddress! + plane * outPlane
+                                        let source = gradient.baseAddress! + plane * outPlane
+                                        for k in 0..<outPlane { target[Int(indices[k])] += source[k] }
+                                    }
                                 }
                             }
                         }

@@ -102,6 +102,41 @@ struct OptimizerTests {
         #expect(throws: OptimizerError.self) { try optimizer.loadState(["step": Tensor(1), "momentum.0": .zeros([3])]) }
     }
 
+    /// Parameters larger than a chunk are updated by several threads; each of SGD's four loops
+    /// must give, element for element, PyTorch's formula (written out here, one element at a
+    /// time), at one thread and at two, over three steps (the first one included).
+    @Test(arguments: [(0.9, false, 0.0), (0.9, true, 0.0), (0.9, false, 0.25), (0.0, false, 0.0)])
+    func largeParametersUpdateInChunksLikeTheFormula(momentum: Double, nesterov: Bool, dampening: Double) {
+        let count = 100_003
+        var generator = SeededGenerator(seed: 11)
+        let start = Tensor.uniform([count], low: -1, high: 1, generator: &generator).scalars
+        let gradients = (0..<3).map { _ in Tensor.uniform([count], low: -1, high: 1, generator: &generator).scalars }
+        let (rate, mu, decay, damp) = (Float(0.05), Float(momentum), Float(5e-4), Float(dampening))
+        var expected = start
+        var buffer = [Float](repeating: 0, count: count)
+        for (step, g) in gradients.enumerated() {
+            for i in 0..<count {
+                let d = g[i] + decay * expected[i]
+                if mu == 0 {
+                    expected[i] -= rate * d
+                    continue
+                }
+                buffer[i] = step == 0 ? d : mu * buffer[i] + (1 - damp) * d
+                expected[i] -= rate * (nesterov ? d + mu * buffer[i] : buffer[i])
+            }
+        }
+        for threads in [1, 2] {
+            let parameter = Parameter(Tensor(shape: [count], scalars: start))
+            let optimizer = SGD([parameter], learningRate: rate, momentum: mu, dampening: damp, nesterov: nesterov, weightDecay: decay)
+            Engine.withThreadCount(threads) {
+                for g in gradients { optimizer.update([Tensor(shape: [count], scalars: g)]) }
+            }
+            let values = parameter.value.scalars
+            let mismatches = (0..<count).filter { values[$0] != expected[$0] }
+            #expect(mismatches.isEmpty, "threads \(threads): \(mismatches.count) elements differ, first at \(mismatches.first ?? -1)")
+        }
+    }
+
     @Test func schedulesFollowPyTorch() {
         let step = StepSchedule(base: 0.1, stepSize: 50, gamma: 0.1)
         #expect(step.learningRate(epoch: 0) == 0.1)
