@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -44,6 +45,10 @@ public enum Engine {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// Whether parallel chunks run on the engine's spinning worker pool (default) rather than
+    /// libdispatch; `HASHING_POOL=dispatch` switches the pool off.
+    nonisolated(unsafe) public static var usesWorkerPool: Bool = ProcessInfo.processInfo.environment["HASHING_POOL"] != "dispatch"
+
     /// The size (in floats) of the column buffers convolutions work in (at least one sample per
     /// block); small enough that a block stays in the L2 cache between im2col and the GEMM that
     /// reads it. 64K floats (256 KB) measured best for LeNet at batch 128 (2026-12-04, Xeon with
@@ -74,14 +79,34 @@ public enum Engine {
     }
 }
 
-/// Runs `body(chunk)` for `chunk` in `0..<chunkCount`, concurrently when there is more than one.
+/// Runs `body(chunk)` for `chunk` in `0..<chunkCount`, concurrently when there is more than one:
+/// on the calling thread and the engine's worker pool (`hashing_pool_run` in CKernels: workers
+/// that spin briefly between jobs instead of sleeping, so a step's many short parallel regions do
+/// not each wait for a thread to wake), or on libdispatch when the pool is busy with another
+/// caller's job (nested or concurrent calls) or `HASHING_POOL=dispatch` is set. Which thread runs a
+/// chunk never changes what it computes.
 
 public func parallelChunks(_ chunkCount: Int, _ body: (Int) -> Void) {
     if chunkCount <= 1 {
         if chunkCount == 1 { body(0) }
         return
     }
+    if Engine.usesWorkerPool {
+        let ran = withoutActuallyEscaping(body) { escapable -> Bool in
+            var closure = escapable
+            return withUnsafeMutablePointer(to: &closure) { pointer in
+                hashing_pool_run(chunkCount, Int32(clamping: max(Engine.threadCount, 2)), runPoolChunk, pointer) == 0
+            }
+        }
+        if ran { return }
+    }
     DispatchQueue.concurrentPerform(iterations: chunkCount, execute: body)
+}
+
+/// Calls the Swift closure behind a pool job's context pointer (it returns before the chunk counts
+/// as finished, so the closure is released by then).
+private let runPoolChunk: hashing_chunk_function = { context, chunk in
+    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
 }
 
 /// Splits `0..<count` into at most `Engine.threadCount` contiguous ranges of at least

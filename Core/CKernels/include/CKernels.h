@@ -19,6 +19,16 @@ void hashing_im2col_s1p0(const float *image, float *columns, size_t channels, si
 void hashing_col2im_s1p0(const float *columns, float *image, size_t channels, size_t height, size_t width, size_t kernel_height,
                          size_t kernel_width, size_t row_length, size_t column_offset);
 
+/// A chunk of a parallel job: called once for each chunk index in [0, chunks).
+typedef void (*hashing_chunk_function)(void *context, long chunk);
+
+/// Runs function(context, i) for every i in [0, chunks) on the calling thread and up to
+/// threads - 1 pool workers (started on first use; they spin for HASHING_POOL_SPIN_US
+/// microseconds, default 200, after a job before they sleep). Returns 0 once every chunk has
+/// finished, or 1 without running anything when the pool is busy with another caller's job,
+/// threads < 2, chunks exceeds 2^20 - 1, or no worker thread could be started.
+int hashing_pool_run(long chunks, int threads, hashing_chunk_function function, void *context);
+
 #ifdef __cplusplus
 }
 #endif
