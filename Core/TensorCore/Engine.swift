@@ -79,8 +79,9 @@ public enum Engine {
     }
 }
 
-/// Runs `body(chunk)` for `chunk` in `0..<chunkCount`, concurrently when there is more than one:
-/// on the calling thread and the engine's worker pool (`hashing_pool_run` in CKernels: workers
+/// Runs `body(chunk)` for `chunk` in `0..<chunkCount`: in order on the calling thread when
+/// ``Engine/threadCount`` is 1, else concurrently on at most that many threads: the calling thread
+/// and the engine's worker pool (`hashing_pool_run` in CKernels: workers
 /// that spin briefly between jobs instead of sleeping, so a step's many short parallel regions do
 /// not each wait for a thread to wake), or on libdispatch when the pool is busy with another
 /// caller's job (nested or concurrent calls) or `HASHING_POOL=dispatch` is set. Which thread runs a
@@ -91,11 +92,16 @@ public func parallelChunks(_ chunkCount: Int, _ body: (Int) -> Void) {
         if chunkCount == 1 { body(0) }
         return
     }
+    let threads = Engine.threadCount
+    if threads == 1 {
+        for chunk in 0..<chunkCount { body(chunk) }
+        return
+    }
     if Engine.usesWorkerPool {
         let ran = withoutActuallyEscaping(body) { escapable -> Bool in
             var closure = escapable
             return withUnsafeMutablePointer(to: &closure) { pointer in
-                hashing_pool_run(chunkCount, Int32(clamping: max(Engine.threadCount, 2)), runPoolChunk, pointer) == 0
+                hashing_pool_run(chunkCount, Int32(clamping: threads), runPoolChunk, pointer) == 0
             }
         }
         if ran { return }

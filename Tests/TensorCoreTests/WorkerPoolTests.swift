@@ -28,6 +28,27 @@ struct WorkerPoolTests {
         }
     }
 
+    /// The thread count is a cap: after a 4-thread job has started three workers, a 2-thread job
+    /// runs on at most two threads, and a 1-thread job on the caller alone.
+    @Test func theThreadCountCapsTheThreadsThatTakePart() {
+        func threadsTakingPart(_ threads: Int) -> Set<UInt> {
+            let chunkCount = 64
+            let identities = UnsafeMutableBufferPointer<UInt>.allocate(capacity: chunkCount)
+            defer { identities.deallocate() }
+            Engine.withThreadCount(threads) {
+                parallelChunks(chunkCount) { chunk in
+                    var total: Float = 0
+                    for i in 0..<20_000 { total += Float(i % 7) }
+                    identities[chunk] = unsafeBitCast(pthread_self(), to: UInt.self) &+ (total < 0 ? 1 : 0)
+                }
+            }
+            return Set(identities)
+        }
+        _ = threadsTakingPart(4)
+        for _ in 0..<20 { #expect(threadsTakingPart(2).count <= 2) }
+        #expect(threadsTakingPart(1) == [unsafeBitCast(pthread_self(), to: UInt.self)])
+    }
+
     @Test func nestedAndConcurrentCallersRunEveryChunkOnce() {
         let outer = 8
         let inner = 16
