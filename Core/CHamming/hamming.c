@@ -563,12 +563,16 @@ TARGET_AVX512 static void scan_avx512_wn(const uint64_t *b, size_t n, size_t bas
 //
 // The nibble look-up above spends 8 vector instructions per 32 bytes of codes and query (xor, two
 // nibble masks and a shift, two vpshufb, two adds), which keeps the three vector ports of an AVX2
-// core busy (≈ 3 cycles per 256-bit code). Two changes halve that:
-// - Byte slicing: each chunk of the database is copied into groups of 32 codes in which byte p of
-//   the 32 codes is one ymm. Every lane of that vector then meets the same query byte, so the xor
-//   folds into the table: vpshufb(T_p, nibble) with T_p[n] = popcount(n ^ the query's nibble at p).
-// - Register blocking: the nibbles of a code vector (load, and, shift, and) serve SLICED_QUERIES (8)
-//   queries; each query then adds two look-ups into its own byte counters (saturating at 255).
+// core busy (≈ 3 cycles per 256-bit code). The batched scan needs far fewer:
+// - Byte slicing: each chunk of the database is copied into groups of 32 codes in which nibble l of
+//   the 32 codes is one ymm (one byte a code, the nibbles split at copy time). Every lane of that
+//   vector then meets the same query nibble, so the xor folds into the table:
+//   vpshufb(T_l, nibbles) with T_l[n] = popcount(n ^ the query's nibble l).
+// - Register blocking: a nibble vector, loaded once, serves SLICED_QUERIES (8) queries.
+// - Paired tables: the queries go in pairs, and one table byte holds both queries' counts in two
+//   4-bit fields, so one vpshufb serves two queries; three look-ups add in the fields (≤ 12) before
+//   a mask and a shift split them into each query's byte counters (saturating at 255): 10
+//   instructions for 2 queries and 3 nibbles, against 12 with a table a query.
 // The counters are the distances of the 32 codes, one per byte, so the threshold test is a byte
 // compare and one movemask. A code that passes is rare; its exact distance is recomputed with
 // scalar POPCNT from the blocked layout (a saturated counter only means "at least 255"), and
@@ -578,51 +582,59 @@ TARGET_AVX512 static void scan_avx512_wn(const uint64_t *b, size_t n, size_t bas
 #define SLICED_MIN_QUERIES 8
 #define SLICED_MAX_WORDS 4
 
-// Byte-slices `block_count` blocks of the blocked layout (8 codes each) into groups of 32 codes:
-// byte p (0 ..< 8 * words) of code j of group g is at sliced[(g * 8 * words + p) * 32 + j]. The
-// missing codes of a last partial group are zero.
+// Byte-slices `block_count` blocks of the blocked layout (8 codes each) into groups of 32 codes,
+// each byte already split into its two nibbles (the scan then spends no instruction on that): the
+// low nibble of byte p (0 ..< 8 * words) of code j of group g is at sliced[((g * 8 * words + p) * 2)
+// * 32 + j], the high nibble 32 bytes further. The missing codes of a last partial group are zero.
 static void slice_chunk(const uint64_t *blocks, size_t block_count, size_t words, uint8_t *sliced) {
     size_t positions = 8 * words;
     size_t groups = (block_count + 3) / 4;
-    if (block_count % 4) memset(sliced + (groups - 1) * positions * SLICE_CODES, 0, positions * SLICE_CODES);
+    size_t group_bytes = positions * 2 * SLICE_CODES;
+    if (block_count % 4) memset(sliced + (groups - 1) * group_bytes, 0, group_bytes);
     for (size_t b = 0; b < block_count; b++) {
-        uint8_t *group = sliced + (b / 4) * positions * SLICE_CODES + (b % 4) * BLOCK;
+        uint8_t *group = sliced + (b / 4) * group_bytes + (b % 4) * BLOCK;
         for (size_t w = 0; w < words; w++) {
             const uint64_t *lane = blocks + (b * words + w) * BLOCK;
             for (unsigned j = 0; j < BLOCK; j++) {
                 uint64_t x = lane[j];
-                for (unsigned byte = 0; byte < 8; byte++) group[(w * 8 + byte) * SLICE_CODES + j] = (uint8_t)(x >> (8 * byte));
+                for (unsigned byte = 0; byte < 8; byte++) {
+                    uint8_t value = (uint8_t)(x >> (8 * byte));
+                    group[(w * 8 + byte) * 2 * SLICE_CODES + j] = value & 15;
+                    group[((w * 8 + byte) * 2 + 1) * SLICE_CODES + j] = value >> 4;
+                }
             }
         }
     }
 }
 
-// The look-up tables of one query: for byte position p, 16 bytes T_lo[n] = popcount(n ^ low nibble)
-// then 16 bytes T_hi[n] = popcount(n ^ high nibble), at tables[p * 32].
-static void query_tables(const uint64_t *q, size_t words, uint8_t *tables) {
+// The look-up tables of a pair of queries (a, b; a query pairs with itself when it has no partner).
+// Look-up l (0 ..< 16 * words) is nibble l of the codes (the low nibble of byte l / 2 when l is even,
+// its high nibble when odd); its 16 bytes at tables[l * 16] hold, for each nibble value n,
+// popcount(n ^ a's nibble l) in the low four bits and popcount(n ^ b's nibble l) in the high four.
+static void pair_tables(const uint64_t *a, const uint64_t *b, size_t words, uint8_t *tables) {
     static const uint8_t nibble_count[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
-    for (size_t p = 0; p < 8 * words; p++) {
-        unsigned byte = (unsigned)(q[p / 8] >> (8 * (p % 8))) & 0xff;
-        for (unsigned n = 0; n < 16; n++) {
-            tables[p * 32 + n] = nibble_count[n ^ (byte & 15)];
-            tables[p * 32 + 16 + n] = nibble_count[n ^ (byte >> 4)];
-        }
+    for (size_t l = 0; l < 16 * words; l++) {
+        unsigned shift = (unsigned)(4 * (l % 16));
+        unsigned nibble_a = (unsigned)(a[l / 16] >> shift) & 15, nibble_b = (unsigned)(b[l / 16] >> shift) & 15;
+        for (unsigned n = 0; n < 16; n++) tables[l * 16 + n] = (uint8_t)(nibble_count[n ^ nibble_a] | nibble_count[n ^ nibble_b] << 4);
     }
 }
 
-// The slow path of the sliced scan: exact distances of the lanes of `mask` in group `g` of a chunk
-// that starts at code `chunk_base` of the blocked layout `chunk`, then push_hits.
+// The slow path of the sliced scan: the distances of the lanes of `mask` in group `g` of a chunk
+// that starts at code `chunk_base` of the blocked layout `chunk`, then push_hits. A byte counter
+// below 255 is the exact distance; a saturated one (255: "at least 255") is recomputed with scalar
+// POPCNT.
 TARGET_AVX2 __attribute__((noinline)) static void sliced_push(scan_state *s, const scan_context *c, const uint64_t *chunk, size_t chunk_base,
-                                                                size_t g, const uint64_t *q, uint32_t mask) {
+                                                                size_t g, const uint64_t *q, uint32_t mask, __m256i counters) {
+    uint8_t bytes[SLICE_CODES];
+    _mm256_storeu_si256((__m256i *)bytes, counters);
     uint64_t d[SLICE_CODES];
     size_t W = c->words;
     for (uint32_t m = mask; m; m &= m - 1) {
         unsigned j = (unsigned)__builtin_ctz(m);
         size_t local = g * SLICE_CODES + j;
-        if (chunk_base + local >= c->count) {
-            d[j] = 0;  // padding: push_hits skips it by index
-            continue;
-        }
+        d[j] = bytes[j];
+        if (bytes[j] < 255 || chunk_base + local >= c->count) continue;  // padding: push_hits skips it by index
         const uint64_t *code = chunk + (local / BLOCK) * W * BLOCK + local % BLOCK;
         uint32_t x = 0;
         for (size_t w = 0; w < W; w++) x += (uint32_t)__builtin_popcountll(q[w] ^ code[w * BLOCK]);
@@ -631,36 +643,70 @@ TARGET_AVX2 __attribute__((noinline)) static void sliced_push(scan_state *s, con
     push_hits(s, c, d, mask, chunk_base + g * SLICE_CODES);
 }
 
+// The byte every counter of a query is compared with: a code may pass when its counter <= limit =
+// min(threshold - 1, 255). A threshold of 0 (the query accepts nothing more) also gives limit 0; the
+// exact test below, which rejects everything then, is what decides.
+TARGET_AVX2 static ALWAYS_INLINE __m256i sliced_limit(uint32_t threshold) {
+    return _mm256_set1_epi8((char)(threshold == 0 ? 0 : threshold - 1 > 255 ? 255 : threshold - 1));
+}
+
 // Lanes (bits) of the 32 byte counters that may be below the query's threshold: counter <= min(threshold - 1, 255).
 TARGET_AVX2 static ALWAYS_INLINE uint32_t sliced_candidates(__m256i counters, uint32_t threshold) {
     if (threshold == 0) return 0;
-    __m256i limit = _mm256_set1_epi8((char)(threshold - 1 > 255 ? 255 : threshold - 1));
+    __m256i limit = sliced_limit(threshold);
     return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(counters, limit), limit));
 }
 
-// Q queries (tables[i], states[i]) against groups 0 ..< group_count of a sliced chunk.
+// Adds `n` (1 ..< 4) look-ups, from look-up l on, of each pair of tables into the byte counters of
+// its two queries. A pair shares each vpshufb: its table bytes carry both queries' counts in two
+// 4-bit fields, and up to three look-ups (at most 3 * 4 = 12 a field) add without carrying from one
+// field into the other before a mask and a shift split them.
+TARGET_AVX2 static ALWAYS_INLINE void sliced_add_lookups(const uint8_t *group, size_t l, size_t n, const uint8_t *const *tables,
+                                                        size_t pairs, __m256i *counters) {
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    __m256i nibbles[3];
+    for (size_t m = 0; m < n; m++) nibbles[m] = _mm256_load_si256((const __m256i *)(group + (l + m) * SLICE_CODES));
+    for (size_t k = 0; k < pairs; k++) {
+        __m256i both = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(tables[k] + l * 16))), nibbles[0]);
+        for (size_t m = 1; m < n; m++) {
+            __m256i table = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(tables[k] + (l + m) * 16)));
+            both = _mm256_add_epi8(both, _mm256_shuffle_epi8(table, nibbles[m]));
+        }
+        counters[2 * k] = _mm256_adds_epu8(counters[2 * k], _mm256_and_si256(both, low));
+        counters[2 * k + 1] = _mm256_adds_epu8(counters[2 * k + 1], _mm256_and_si256(_mm256_srli_epi16(both, 4), low));
+    }
+}
+
+// Q queries (pairs of tables tables[i / 2], states[i]) against groups 0 ..< group_count of a
+// sliced chunk; P byte positions, so 2 * P look-ups.
+//
+// After a group, one test covers all Q queries: saturating counter - limit is 0 exactly where a
+// code may pass, so the byte minimum of those differences over the queries has a 0 lane only when
+// some query has a candidate (2 instructions a query, the limits kept in vectors across groups and
+// renewed only when a query's threshold moved). Then each query gets the exact test.
 TARGET_AVX2 static ALWAYS_INLINE void sliced_scan_body(const uint8_t *sliced, size_t group_count, const uint64_t *chunk, size_t chunk_base,
                                                        const uint8_t *const *tables, const uint64_t *const *queries, scan_state *const *states,
                                                        const scan_context *c, size_t P, size_t Q) {
-    const __m256i low = _mm256_set1_epi8(0x0f);
+    const size_t pairs = (Q + 1) / 2, lookups = 2 * P;
+    __m256i limits[SLICED_QUERIES];
+    for (size_t i = 0; i < Q; i++) limits[i] = sliced_limit(states[i]->threshold);
     for (size_t g = 0; g < group_count; g++) {
-        const uint8_t *group = sliced + g * P * SLICE_CODES;
+        const uint8_t *group = sliced + g * lookups * SLICE_CODES;
         __m256i counters[SLICED_QUERIES];
-        for (size_t i = 0; i < Q; i++) counters[i] = _mm256_setzero_si256();
-        for (size_t p = 0; p < P; p++) {
-            __m256i codes = _mm256_load_si256((const __m256i *)(group + p * SLICE_CODES));
-            __m256i lo = _mm256_and_si256(codes, low);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), low);
-            for (size_t i = 0; i < Q; i++) {
-                __m256i table_lo = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(tables[i] + p * 32)));
-                __m256i table_hi = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(tables[i] + p * 32 + 16)));
-                counters[i] = _mm256_adds_epu8(counters[i], _mm256_shuffle_epi8(table_lo, lo));
-                counters[i] = _mm256_adds_epu8(counters[i], _mm256_shuffle_epi8(table_hi, hi));
-            }
-        }
+        for (size_t i = 0; i < 2 * pairs; i++) counters[i] = _mm256_setzero_si256();
+        size_t l = 0;
+        for (; l + 3 <= lookups; l += 3) sliced_add_lookups(group, l, 3, tables, pairs, counters);
+        if (lookups - l == 2) sliced_add_lookups(group, l, 2, tables, pairs, counters);
+        if (lookups - l == 1) sliced_add_lookups(group, l, 1, tables, pairs, counters);
+        __m256i least = _mm256_subs_epu8(counters[0], limits[0]);
+        for (size_t i = 1; i < Q; i++) least = _mm256_min_epu8(least, _mm256_subs_epu8(counters[i], limits[i]));
+        if (__builtin_expect(!_mm256_movemask_epi8(_mm256_cmpeq_epi8(least, _mm256_setzero_si256())), 1)) continue;
         for (size_t i = 0; i < Q; i++) {
             uint32_t mask = sliced_candidates(counters[i], states[i]->threshold);
-            if (__builtin_expect(mask != 0, 0)) sliced_push(states[i], c, chunk, chunk_base, g, queries[i], mask);
+            if (mask != 0) {
+                sliced_push(states[i], c, chunk, chunk_base, g, queries[i], mask, counters[i]);
+                limits[i] = sliced_limit(states[i]->threshold);
+            }
         }
     }
 }
@@ -673,12 +719,15 @@ TARGET_AVX2 static ALWAYS_INLINE void sliced_scan_body(const uint8_t *sliced, si
     }
 DEFINE_SLICED_SCAN(sliced_scan_w1_q8, 8, SLICED_QUERIES)
 DEFINE_SLICED_SCAN(sliced_scan_w1_q4, 8, 4)
+DEFINE_SLICED_SCAN(sliced_scan_w1_q2, 8, 2)
 DEFINE_SLICED_SCAN(sliced_scan_w1_q1, 8, 1)
 DEFINE_SLICED_SCAN(sliced_scan_w4_q8, 32, SLICED_QUERIES)
 DEFINE_SLICED_SCAN(sliced_scan_w4_q4, 32, 4)
+DEFINE_SLICED_SCAN(sliced_scan_w4_q2, 32, 2)
 DEFINE_SLICED_SCAN(sliced_scan_w4_q1, 32, 1)
 DEFINE_SLICED_SCAN(sliced_scan_wn_q8, 0, SLICED_QUERIES)
 DEFINE_SLICED_SCAN(sliced_scan_wn_q4, 0, 4)
+DEFINE_SLICED_SCAN(sliced_scan_wn_q2, 0, 2)
 DEFINE_SLICED_SCAN(sliced_scan_wn_q1, 0, 1)
 
 typedef void (*sliced_function)(const uint8_t *, size_t, const uint64_t *, size_t, const uint8_t *const *, const uint64_t *const *,
@@ -690,31 +739,39 @@ static int sliced_scan_all(const uint64_t *blocked, size_t block_count, size_t w
                            scan_state *states, const scan_context *c, size_t chunk_blocks) {
     size_t P = 8 * words;
     chunk_blocks = (chunk_blocks + 3) / 4 * 4;  // whole groups of 32 codes
-    uint8_t *sliced = (uint8_t *)aligned_alloc(32, (chunk_blocks / 4) * P * SLICE_CODES);
-    uint8_t *tables = (uint8_t *)aligned_alloc(32, query_count * P * 32);
+    uint8_t *sliced = (uint8_t *)aligned_alloc(32, (chunk_blocks / 4) * P * 2 * SLICE_CODES);
+    size_t pair_count = (query_count + 1) / 2;
+    uint8_t *tables = (uint8_t *)aligned_alloc(32, pair_count * P * 32);
     if (!sliced || !tables) {
         free(sliced);
         free(tables);
         return -1;
     }
-    for (size_t q = 0; q < query_count; q++) query_tables(queries + q * words, words, tables + q * P * 32);
-    sliced_function block8 = words == 1 ? sliced_scan_w1_q8 : words == 4 ? sliced_scan_w4_q8 : sliced_scan_wn_q8;
-    sliced_function block4 = words == 1 ? sliced_scan_w1_q4 : words == 4 ? sliced_scan_w4_q4 : sliced_scan_wn_q4;
-    sliced_function single = words == 1 ? sliced_scan_w1_q1 : words == 4 ? sliced_scan_w4_q1 : sliced_scan_wn_q1;
+    for (size_t m = 0; m < pair_count; m++) {
+        size_t b = 2 * m + 1 < query_count ? 2 * m + 1 : 2 * m;
+        pair_tables(queries + 2 * m * words, queries + b * words, words, tables + m * P * 32);
+    }
+    sliced_function by_width[4][3] = {
+        {sliced_scan_w1_q1, sliced_scan_w4_q1, sliced_scan_wn_q1}, {sliced_scan_w1_q2, sliced_scan_w4_q2, sliced_scan_wn_q2},
+        {sliced_scan_w1_q4, sliced_scan_w4_q4, sliced_scan_wn_q4}, {sliced_scan_w1_q8, sliced_scan_w4_q8, sliced_scan_wn_q8}};
+    size_t layout = words == 1 ? 0 : words == 4 ? 1 : 2;
     for (size_t b0 = 0; b0 < block_count; b0 += chunk_blocks) {
         size_t n = block_count - b0 < chunk_blocks ? block_count - b0 : chunk_blocks;
         const uint64_t *chunk = blocked + b0 * BLOCK * words;
         slice_chunk(chunk, n, words, sliced);
         size_t groups = (n + 3) / 4;
-        // Blocks of 8 queries, then at most one of 4, then single queries.
+        // Blocks of 8 queries, then at most one of 4, one of 2 and one single query: every block
+        // starts at an even query, so its queries' tables are whole pairs (a last odd query pairs
+        // with itself).
         for (size_t q = 0; q < query_count;) {
-            size_t width = query_count - q >= SLICED_QUERIES ? SLICED_QUERIES : query_count - q >= 4 ? 4 : 1;
-            sliced_function scan = width == SLICED_QUERIES ? block8 : width == 4 ? block4 : single;
-            const uint8_t *t[SLICED_QUERIES];
+            size_t left = query_count - q;
+            size_t width = left >= SLICED_QUERIES ? SLICED_QUERIES : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            sliced_function scan = by_width[width == SLICED_QUERIES ? 3 : width == 4 ? 2 : width == 2 ? 1 : 0][layout];
+            const uint8_t *t[SLICED_QUERIES / 2];
             const uint64_t *qs[SLICED_QUERIES];
             scan_state *st[SLICED_QUERIES];
+            for (size_t i = 0; i < (width + 1) / 2; i++) t[i] = tables + (q / 2 + i) * P * 32;
             for (size_t i = 0; i < width; i++) {
-                t[i] = tables + (q + i) * P * 32;
                 qs[i] = queries + (q + i) * words;
                 st[i] = &states[q + i];
             }

@@ -30,14 +30,15 @@ struct IndexExactnessTests {
     }
 
     /// Batches of at least 8 queries on codes of at most 4 words take the AVX2 kernel's byte-sliced,
-    /// query-blocked path (blocks of 8 queries, then of 4, then single ones: 21 queries use all three); saturated byte counters (256 bits)
-    /// and padding in the last group of 32 codes must not change any result.
+    /// query-blocked path (blocks of 8 queries, then at most one each of 4, 2 and 1: 23 queries use
+    /// all four, the last query paired with itself); saturated byte counters (256 bits) and padding
+    /// in the last group of 32 codes must not change any result.
     @Test(arguments: [32, 64, 100, 128, 192, 256])
     func batchedQueriesMatchReferenceOnEveryKernel(bitCount: Int) {
         let random = PackedCodes.random(count: 1_001, bitCount: bitCount, seed: UInt64(bitCount) + 7)
         let clustered = clusteredCodes(count: 999, bitCount: bitCount, centreCount: 3, flipExponent: 5, seed: UInt64(bitCount) + 8)
         for database in [random, clustered] {
-            var queries = perturbedQueries(database, count: 19, flips: bitCount / 16, seed: 9)
+            var queries = perturbedQueries(database, count: 21, flips: bitCount / 16, seed: 9)
             queries.append(contentsOf: PackedCodes.random(count: 2, bitCount: bitCount, seed: 10))
             let ks = [1, 10, 100, 2_000]
             let radii = [0, 3, bitCount / 4, bitCount]
@@ -56,6 +57,36 @@ struct IndexExactnessTests {
                             index.search(queries, radius: radius, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, r = \(radius)")
                     }
                 }
+            }
+        }
+    }
+
+    /// A batch in which some queries have more exact copies in the database than k: their threshold
+    /// falls to 0 early in the scan (they accept nothing more) while the other queries of their
+    /// block keep searching, and later copies, which the byte-sliced path's shared test flags, must
+    /// not enter.
+    @Test(arguments: [64, 256])
+    func queriesWithManyExactCopiesInABatch(bitCount: Int) {
+        var database = PackedCodes.random(count: 700, bitCount: bitCount, seed: UInt64(bitCount) + 11)
+        let copied = [5, 17, 300]
+        for round in 0..<12 {
+            for source in copied { database.append(bits: database.bools(ofCode: source)) }
+            database.append(contentsOf: PackedCodes.random(count: 40, bitCount: bitCount, seed: UInt64(round) + 100))
+        }
+        var queries = PackedCodes(bitCount: bitCount)
+        for source in copied { queries.append(bits: database.bools(ofCode: source)) }
+        queries.append(contentsOf: perturbedQueries(database, count: 9, flips: bitCount / 16, seed: 12))
+        for kernel in HammingKernel.supported {
+            for chunkCodes in [0, 64] {
+                var index = FlatHammingIndex(database)
+                index.kernel = kernel
+                index.chunkCodes = chunkCodes
+                for k in [1, 5, 13, 40] {
+                    #expect(
+                        index.search(queries, k: k, threads: 1) == referenceNearest(database, queries, k: k),
+                        "kernel \(kernel), \(bitCount) bits, k = \(k)")
+                }
+                #expect(index.search(queries, radius: 0, threads: 1) == referenceWithinRadius(database, queries, radius: 0))
             }
         }
     }
