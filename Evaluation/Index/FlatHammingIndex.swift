@@ -15,8 +15,9 @@ import CHamming
 /// Kernels are chosen at run time (``HammingKernel``): AVX-512 VPOPCNTDQ, AVX2 (`vpshufb` nibble
 /// table), scalar POPCNT, or portable C, with specialised loops for 64- and 256-bit codes. On AVX2,
 /// a batch of 8 or more queries of up to 256 bits takes a byte-sliced path: each chunk is copied so
-/// that byte `p` of 32 codes is one vector, the query folds into per-byte look-up tables, and the
-/// nibbles of each code vector serve 8 queries at once (about twice the nibble kernel's speed).
+/// that nibble `l` of 32 codes is one vector, the query folds into per-nibble look-up tables, each
+/// nibble vector serves 8 queries, and one table look-up serves two queries (their counts in two
+/// 4-bit fields): about 2.5 times the nibble kernel's speed.
 ///
 /// **Shape:** database `[count × bitCount]`; queries `[queryCount × bitCount]` → `queryCount` lists.
 public struct FlatHammingIndex: HammingIndex {
