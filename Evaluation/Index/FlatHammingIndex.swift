@@ -17,7 +17,7 @@ import CHamming
 /// a batch of 8 or more queries of up to 256 bits takes a byte-sliced path: each chunk is copied so
 /// that nibble `l` of 32 codes is one vector, the query folds into per-nibble look-up tables, each
 /// nibble vector serves 8 queries, and one table look-up serves two queries (their counts in two
-/// 4-bit fields): about 2.5 times the nibble kernel's speed.
+/// 4-bit fields): 2–2.5 times the nibble kernel's speed.
 ///
 /// **Shape:** database `[count × bitCount]`; queries `[queryCount × bitCount]` → `queryCount` lists.
 public struct FlatHammingIndex: HammingIndex {
