@@ -4,13 +4,10 @@ import NeuralNet
 /// The built-in backbones, by name.
 public enum BackboneCatalog {
     public static let registrations: [BackboneRegistration] = [
-        BackboneRegistration(name: "lenet", summary: "Caffe LeNet (conv 20, conv 50, fc 500) for 28×28 or 16×16 digits; no batch norm") {
-            shape, _, generator in
-            guard shape.count == 3, shape[1] == shape[2], shape[1] >= 16 else {
-                throw RegistryError.unsupportedInput(backbone: "lenet", inputShape: shape, reason: "needs square images of at least 16×16")
-            }
-            return LeNet(inputSize: shape[1], inputChannels: shape[0], classCount: nil, generator: &generator)
-        },
+        lenet(name: "lenet", summary: "Caffe LeNet (conv 20, conv 50, fc 500) for 28×28 or 16×16 digits; no batch norm", .caffe),
+        lenet(
+            name: "lenet-torch-init", summary: "the same LeNet with PyTorch's default initialisation (weights and biases uniform in ±1/√fan-in)",
+            .pytorch),
         BackboneRegistration(
             name: "lenet-bn", summary: "LeNet with batch norm after each conv (the DSBN paper's digits network); per-domain branches (DSBN)"
         ) {
@@ -28,6 +25,16 @@ public enum BackboneCatalog {
             shape, domains, generator in try SmallVGG(inputShape: shape, domainCount: domains, generator: &generator)
         },
     ]
+
+    /// LeNet under `name`, with the given initialisation.
+    static func lenet(name: String, summary: String, _ initialization: LeNet.Initialization) -> BackboneRegistration {
+        BackboneRegistration(name: name, summary: summary) { shape, _, generator in
+            guard shape.count == 3, shape[1] == shape[2], shape[1] >= 16 else {
+                throw RegistryError.unsupportedInput(backbone: name, inputShape: shape, reason: "needs square images of at least 16×16")
+            }
+            return LeNet(inputSize: shape[1], inputChannels: shape[0], classCount: nil, initialization: initialization, generator: &generator)
+        }
+    }
 
     /// A registry of the built-in backbones.
     public static func registry() -> BackboneRegistry {

@@ -15,27 +15,40 @@ public final class LeNet: Module, Layer, Backbone {
     /// The spatial size of the inputs this instance was built for.
     public let inputSize: Int
 
+    /// How the layers' weights and biases start.
+    public enum Initialization: String, Sendable {
+        /// Caffe's MNIST example: Xavier (Glorot) uniform weights, zero biases (the default).
+        case caffe
+        /// PyTorch's default for `Conv2d` and `Linear`: weights and biases uniform in ±1/√fan-in.
+        case pytorch
+
+        var weights: Initializer { self == .caffe ? .xavierUniform : .pytorchDefault }
+        var biases: Initializer { self == .caffe ? .constant(0) : .pytorchDefault }
+    }
+
     /// - Parameters:
     ///   - inputSize: height = width of the input images (28 for MNIST, 16 for USPS-like).
     ///   - inputChannels: 1 for grayscale, 3 for colour.
     ///   - classCount: adds the final classifier layer when given.
-    public init(inputSize: Int = 28, inputChannels: Int = 1, classCount: Int? = 10, featureCount: Int = 500, generator: inout SeededGenerator) {
+    ///   - initialization: Caffe's (default) or PyTorch's default initialisation of every layer.
+    public init(
+        inputSize: Int = 28, inputChannels: Int = 1, classCount: Int? = 10, featureCount: Int = 500, initialization: Initialization = .caffe,
+        generator: inout SeededGenerator
+    ) {
         let afterConvolutions = ((inputSize - 4) / 2 - 4) / 2
         precondition(afterConvolutions >= 1, "LeNet: input size \(inputSize) is too small (needs ≥ 16)")
         self.inputSize = inputSize
+        let weights = initialization.weights, biases = initialization.biases
         conv1 = Conv2d(
-            inputChannels: inputChannels, outputChannels: 20, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0),
+            inputChannels: inputChannels, outputChannels: 20, kernelSize: 5, weightInitializer: weights, biasInitializer: biases,
             generator: &generator)
         conv2 = Conv2d(
-            inputChannels: 20, outputChannels: 50, kernelSize: 5, weightInitializer: .xavierUniform, biasInitializer: .constant(0),
-            generator: &generator)
+            inputChannels: 20, outputChannels: 50, kernelSize: 5, weightInitializer: weights, biasInitializer: biases, generator: &generator)
         fc1 = Linear(
-            inputFeatures: 50 * afterConvolutions * afterConvolutions, outputFeatures: featureCount, weightInitializer: .xavierUniform,
-            biasInitializer: .constant(0), generator: &generator)
+            inputFeatures: 50 * afterConvolutions * afterConvolutions, outputFeatures: featureCount, weightInitializer: weights,
+            biasInitializer: biases, generator: &generator)
         classifier = classCount.map {
-            Linear(
-                inputFeatures: featureCount, outputFeatures: $0, weightInitializer: .xavierUniform, biasInitializer: .constant(0),
-                generator: &generator)
+            Linear(inputFeatures: featureCount, outputFeatures: $0, weightInitializer: weights, biasInitializer: biases, generator: &generator)
         }
     }
 

@@ -5,7 +5,8 @@ bits with the codes `hashing encode` wrote. Prints the share of identical codes,
 that differ, how far the differing outputs are from the threshold.
 
 Covered: every catalog backbone: `lenet` (Caffe LeNet: conv 20@5x5 -> max-pool 2 -> conv 50@5x5
--> max-pool 2 -> fc 500 -> ReLU; no activation after the convolutions), `lenet-bn` (the same with
+-> max-pool 2 -> fc 500 -> ReLU; no activation after the convolutions; `lenet-torch-init` is the same
+network initialised as PyTorch does), `lenet-bn` (the same with
 batch norm and ReLU after each convolution), `digits-convnet` and `small-vgg` (classes below); batch
 norm is DSBN, one set of statistics and affine parameters per domain, in evaluation mode; with the hash layers of `ssdh` (latent linear -> sigmoid, bit = output >
 0.5) and of every other method (hash linear -> tanh, bit = output >= 0: DCWH, IDCWH, SemanticHash,
@@ -90,7 +91,7 @@ class SmallVGG(nn.Module):
         return F.relu(self.fc(x.flatten(1)))
 
 
-BACKBONES = {"lenet": (LeNet, 500), "lenet-bn": (LeNetBN, 500), "digits-convnet": (DigitsConvNet, 512), "small-vgg": (SmallVGG, 512)}
+BACKBONES = {"lenet": (LeNet, 500), "lenet-torch-init": (LeNet, 500), "lenet-bn": (LeNetBN, 500), "digits-convnet": (DigitsConvNet, 512), "small-vgg": (SmallVGG, 512)}
 
 
 def backbone_state(weights, prefix, branch):

@@ -72,8 +72,10 @@ struct Methods: ParsableCommand {
             }
         }
         print("backbones:")
-        for entry in MethodCatalog.backbones().entries {
-            print("  \(entry.name.padding(toLength: 16, withPad: " ", startingAt: 0))\(entry.summary)")
+        let backbones = MethodCatalog.backbones().entries
+        let width = (backbones.map(\.name.count).max() ?? 0) + 2
+        for entry in backbones {
+            print("  \(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))\(entry.summary)")
         }
     }
 }

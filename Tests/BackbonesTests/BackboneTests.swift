@@ -7,8 +7,8 @@ import Testing
 @Suite("Backbones")
 struct BackboneTests {
     @Test(arguments: [
-        ("lenet", [1, 28, 28]), ("lenet", [1, 16, 16]), ("lenet-bn", [1, 28, 28]), ("lenet-bn", [3, 28, 28]), ("digits-convnet", [3, 32, 32]),
-        ("digits-convnet", [1, 28, 28]), ("small-vgg", [3, 32, 32]),
+        ("lenet", [1, 28, 28]), ("lenet", [1, 16, 16]), ("lenet-torch-init", [1, 28, 28]), ("lenet-bn", [1, 28, 28]), ("lenet-bn", [3, 28, 28]),
+        ("digits-convnet", [3, 32, 32]), ("digits-convnet", [1, 28, 28]), ("small-vgg", [3, 32, 32]),
     ])
     func featuresHaveTheAdvertisedShape(name: String, shape: [Int]) throws {
         var generator = SeededGenerator(seed: 1)
@@ -21,13 +21,33 @@ struct BackboneTests {
     @Test func unknownNamesAndUnsupportedShapesGiveClearErrors() {
         var generator = SeededGenerator(seed: 1)
         let registry = BackboneCatalog.registry()
-        #expect(throws: RegistryError.unknownBackbone("resnet", available: ["lenet", "lenet-bn", "digits-convnet", "small-vgg"])) {
+        let available = ["lenet", "lenet-torch-init", "lenet-bn", "digits-convnet", "small-vgg"]
+        #expect(throws: RegistryError.unknownBackbone("resnet", available: available)) {
             _ = try registry.make("resnet", inputShape: [1, 28, 28], domainCount: 1, generator: &generator)
         }
         #expect(throws: RegistryError.self) {
             _ = try registry.make("digits-convnet", inputShape: [1, 20, 20], domainCount: 1, generator: &generator)
         }
         #expect(throws: RegistryError.self) { _ = try registry.make("lenet", inputShape: [1, 8, 8], domainCount: 1, generator: &generator) }
+    }
+
+    /// Caffe's initialisation: Glorot-uniform weights, zero biases; PyTorch's: weights and biases
+    /// uniform in ±1/√fan-in (for conv2, fan-in 20·5·5 = 500, a bound of 0.0447 against Glorot's
+    /// √(6 / (500 + 1250)) = 0.0586).
+    @Test func leNetInitialisationsFollowCaffeAndPyTorch() throws {
+        var generator = SeededGenerator(seed: 1)
+        let registry = BackboneCatalog.registry()
+        let caffe = try #require(try registry.make("lenet", inputShape: [1, 28, 28], domainCount: 1, generator: &generator) as? LeNet)
+        let torch = try #require(try registry.make("lenet-torch-init", inputShape: [1, 28, 28], domainCount: 1, generator: &generator) as? LeNet)
+        let glorot = (6 / Float(500 + 1_250)).squareRoot(), pytorch = 1 / Float(500).squareRoot()
+        let caffeWeights = caffe.conv2.weight.value.scalars, torchWeights = torch.conv2.weight.value.scalars
+        #expect(caffeWeights.allSatisfy { abs($0) <= glorot } && caffeWeights.contains { abs($0) > pytorch })
+        #expect(torchWeights.allSatisfy { abs($0) <= pytorch } && torchWeights.contains { abs($0) > 0.9 * pytorch })
+        #expect(try #require(caffe.conv2.bias).value.scalars.allSatisfy { $0 == 0 })
+        let torchBias = try #require(torch.conv2.bias).value.scalars
+        #expect(torchBias.allSatisfy { abs($0) <= pytorch } && torchBias.contains { $0 != 0 })
+        let fcBound = 1 / Float(800).squareRoot()
+        #expect(torch.fc1.weight.value.scalars.allSatisfy { abs($0) <= fcBound })
     }
 
     @Test func domainSpecificBatchNormKeepsSeparateStatisticsAndSharesConvolutions() throws {
