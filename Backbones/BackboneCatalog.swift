@@ -12,9 +12,7 @@ public enum BackboneCatalog {
             name: "lenet-bn", summary: "LeNet with batch norm after each conv (the DSBN paper's digits network); per-domain branches (DSBN)"
         ) {
             shape, domains, generator in
-            guard shape.count == 3, shape[1] == shape[2], shape[1] >= 16 else {
-                throw RegistryError.unsupportedInput(backbone: "lenet-bn", inputShape: shape, reason: "needs square images of at least 16×16")
-            }
+            try requireSquareDigits(shape, backbone: "lenet-bn")
             return LeNetBN(inputSize: shape[1], inputChannels: shape[0], domainCount: domains, generator: &generator)
         },
         BackboneRegistration(name: "digits-convnet", summary: "DupGAN 4-conv digits encoder (64-128-256-512, batch norm, LeakyReLU) for 28×28/32×32")
@@ -29,10 +27,15 @@ public enum BackboneCatalog {
     /// LeNet under `name`, with the given initialisation.
     static func lenet(name: String, summary: String, _ initialization: LeNet.Initialization) -> BackboneRegistration {
         BackboneRegistration(name: name, summary: summary) { shape, _, generator in
-            guard shape.count == 3, shape[1] == shape[2], shape[1] >= 16 else {
-                throw RegistryError.unsupportedInput(backbone: name, inputShape: shape, reason: "needs square images of at least 16×16")
-            }
+            try requireSquareDigits(shape, backbone: name)
             return LeNet(inputSize: shape[1], inputChannels: shape[0], classCount: nil, initialization: initialization, generator: &generator)
+        }
+    }
+
+    /// The LeNets take `[C, S, S]` images with S ≥ 16.
+    static func requireSquareDigits(_ shape: [Int], backbone: String) throws {
+        guard shape.count == 3, shape[1] == shape[2], shape[1] >= 16 else {
+            throw RegistryError.unsupportedInput(backbone: backbone, inputShape: shape, reason: "needs square images of at least 16×16")
         }
     }
 

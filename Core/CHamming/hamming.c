@@ -574,9 +574,9 @@ TARGET_AVX512 static void scan_avx512_wn(const uint64_t *b, size_t n, size_t bas
 //   a mask and a shift split them into each query's byte counters (saturating at 255): 10
 //   instructions for 2 queries and 3 nibbles, against 12 with a table a query.
 // The counters are the distances of the 32 codes, one per byte, so the threshold test is a byte
-// compare and one movemask. A code that passes is rare; its exact distance is recomputed with
-// scalar POPCNT from the blocked layout (a saturated counter only means "at least 255"), and
-// push_hits applies the exact test. Codes of a query are still visited in index order.
+// compare and one movemask. A code that passes is rare; its counter is its distance unless it
+// saturated (255 only means "at least 255": then scalar POPCNT recomputes it from the blocked
+// layout), and push_hits applies the exact test. Codes of a query are still visited in index order.
 #define SLICE_CODES 32
 #define SLICED_QUERIES 8
 #define SLICED_MIN_QUERIES 8
@@ -645,16 +645,14 @@ TARGET_AVX2 __attribute__((noinline)) static void sliced_push(scan_state *s, con
 
 // The byte every counter of a query is compared with: a code may pass when its counter <= limit =
 // min(threshold - 1, 255). A threshold of 0 (the query accepts nothing more) also gives limit 0; the
-// exact test below, which rejects everything then, is what decides.
+// per-query test then rejects everything.
 TARGET_AVX2 static ALWAYS_INLINE __m256i sliced_limit(uint32_t threshold) {
     return _mm256_set1_epi8((char)(threshold == 0 ? 0 : threshold - 1 > 255 ? 255 : threshold - 1));
 }
 
-// Lanes (bits) of the 32 byte counters that may be below the query's threshold: counter <= min(threshold - 1, 255).
-TARGET_AVX2 static ALWAYS_INLINE uint32_t sliced_candidates(__m256i counters, uint32_t threshold) {
-    if (threshold == 0) return 0;
-    __m256i limit = sliced_limit(threshold);
-    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(counters, limit), limit));
+// Lanes (bits) whose byte of `excess` (saturating counter - limit) is 0: the codes that may pass.
+TARGET_AVX2 static ALWAYS_INLINE uint32_t sliced_passing(__m256i excess) {
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(excess, _mm256_setzero_si256()));
 }
 
 // Adds `n` (1 ..< 4) look-ups, from look-up l on, of each pair of tables into the byte counters of
@@ -696,13 +694,13 @@ TARGET_AVX2 static ALWAYS_INLINE void sliced_scan_body(const uint8_t *sliced, si
         for (size_t i = 0; i < 2 * pairs; i++) counters[i] = _mm256_setzero_si256();
         size_t l = 0;
         for (; l + 3 <= lookups; l += 3) sliced_add_lookups(group, l, 3, tables, pairs, counters);
-        if (lookups - l == 2) sliced_add_lookups(group, l, 2, tables, pairs, counters);
-        if (lookups - l == 1) sliced_add_lookups(group, l, 1, tables, pairs, counters);
+        if (l < lookups) sliced_add_lookups(group, l, lookups - l, tables, pairs, counters);
         __m256i least = _mm256_subs_epu8(counters[0], limits[0]);
         for (size_t i = 1; i < Q; i++) least = _mm256_min_epu8(least, _mm256_subs_epu8(counters[i], limits[i]));
-        if (__builtin_expect(!_mm256_movemask_epi8(_mm256_cmpeq_epi8(least, _mm256_setzero_si256())), 1)) continue;
+        if (__builtin_expect(!sliced_passing(least), 1)) continue;
         for (size_t i = 0; i < Q; i++) {
-            uint32_t mask = sliced_candidates(counters[i], states[i]->threshold);
+            // A threshold of 0 shares limit 0 with a threshold of 1 but accepts nothing.
+            uint32_t mask = states[i]->threshold ? sliced_passing(_mm256_subs_epu8(counters[i], limits[i])) : 0;
             if (mask != 0) {
                 sliced_push(states[i], c, chunk, chunk_base, g, queries[i], mask, counters[i]);
                 limits[i] = sliced_limit(states[i]->threshold);
@@ -766,7 +764,7 @@ static int sliced_scan_all(const uint64_t *blocked, size_t block_count, size_t w
         for (size_t q = 0; q < query_count;) {
             size_t left = query_count - q;
             size_t width = left >= SLICED_QUERIES ? SLICED_QUERIES : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-            sliced_function scan = by_width[width == SLICED_QUERIES ? 3 : width == 4 ? 2 : width == 2 ? 1 : 0][layout];
+            sliced_function scan = by_width[__builtin_ctzl(width)][layout];  // widths 1, 2, 4, 8
             const uint8_t *t[SLICED_QUERIES / 2];
             const uint64_t *qs[SLICED_QUERIES];
             scan_state *st[SLICED_QUERIES];

@@ -76,17 +76,18 @@ struct IndexExactnessTests {
         var queries = PackedCodes(bitCount: bitCount)
         for source in copied { queries.append(bits: database.bools(ofCode: source)) }
         queries.append(contentsOf: perturbedQueries(database, count: 9, flips: bitCount / 16, seed: 12))
+        let ks = [1, 5, 13, 40]
+        let expectedNearest = ks.map { referenceNearest(database, queries, k: $0) }
+        let expectedExact = referenceWithinRadius(database, queries, radius: 0)
         for kernel in HammingKernel.supported {
             for chunkCodes in [0, 64] {
                 var index = FlatHammingIndex(database)
                 index.kernel = kernel
                 index.chunkCodes = chunkCodes
-                for k in [1, 5, 13, 40] {
-                    #expect(
-                        index.search(queries, k: k, threads: 1) == referenceNearest(database, queries, k: k),
-                        "kernel \(kernel), \(bitCount) bits, k = \(k)")
+                for (k, expected) in zip(ks, expectedNearest) {
+                    #expect(index.search(queries, k: k, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, k = \(k)")
                 }
-                #expect(index.search(queries, radius: 0, threads: 1) == referenceWithinRadius(database, queries, radius: 0))
+                #expect(index.search(queries, radius: 0, threads: 1) == expectedExact)
             }
         }
     }
