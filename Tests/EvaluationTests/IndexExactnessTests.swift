@@ -40,24 +40,8 @@ struct IndexExactnessTests {
         for database in [random, clustered] {
             var queries = perturbedQueries(database, count: 21, flips: bitCount / 16, seed: 9)
             queries.append(contentsOf: PackedCodes.random(count: 2, bitCount: bitCount, seed: 10))
-            let ks = [1, 10, 100, 2_000]
-            let radii = [0, 3, bitCount / 4, bitCount]
-            let expectedNearest = ks.map { referenceNearest(database, queries, k: $0) }
-            let expectedRadius = radii.map { referenceWithinRadius(database, queries, radius: $0) }
-            for kernel in HammingKernel.supported {
-                for chunkCodes in [0, 40] {
-                    var index = FlatHammingIndex(database)
-                    index.kernel = kernel
-                    index.chunkCodes = chunkCodes
-                    for (k, expected) in zip(ks, expectedNearest) {
-                        #expect(index.search(queries, k: k, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, k = \(k)")
-                    }
-                    for (radius, expected) in zip(radii, expectedRadius) {
-                        #expect(
-                            index.search(queries, radius: radius, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, r = \(radius)")
-                    }
-                }
-            }
+            expectOneThreadBatchesMatchReference(
+                database, queries, ks: [1, 10, 100, 2_000], radii: [0, 3, bitCount / 4, bitCount], chunkCodes: [0, 40])
         }
     }
 
@@ -76,18 +60,26 @@ struct IndexExactnessTests {
         var queries = PackedCodes(bitCount: bitCount)
         for source in copied { queries.append(bits: database.bools(ofCode: source)) }
         queries.append(contentsOf: perturbedQueries(database, count: 9, flips: bitCount / 16, seed: 12))
-        let ks = [1, 5, 13, 40]
+        expectOneThreadBatchesMatchReference(database, queries, ks: [1, 5, 13, 40], radii: [0], chunkCodes: [0, 64])
+    }
+
+    /// Every supported kernel at every chunk size, on one thread (so a batch stays whole), gives
+    /// the reference's k-NN and radius results.
+    func expectOneThreadBatchesMatchReference(_ database: PackedCodes, _ queries: PackedCodes, ks: [Int], radii: [Int], chunkCodes: [Int]) {
         let expectedNearest = ks.map { referenceNearest(database, queries, k: $0) }
-        let expectedExact = referenceWithinRadius(database, queries, radius: 0)
+        let expectedRadius = radii.map { referenceWithinRadius(database, queries, radius: $0) }
+        let bitCount = database.bitCount
         for kernel in HammingKernel.supported {
-            for chunkCodes in [0, 64] {
+            for chunk in chunkCodes {
                 var index = FlatHammingIndex(database)
                 index.kernel = kernel
-                index.chunkCodes = chunkCodes
+                index.chunkCodes = chunk
                 for (k, expected) in zip(ks, expectedNearest) {
                     #expect(index.search(queries, k: k, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, k = \(k)")
                 }
-                #expect(index.search(queries, radius: 0, threads: 1) == expectedExact)
+                for (radius, expected) in zip(radii, expectedRadius) {
+                    #expect(index.search(queries, radius: radius, threads: 1) == expected, "kernel \(kernel), \(bitCount) bits, r = \(radius)")
+                }
             }
         }
     }
