@@ -140,11 +140,11 @@ let package = Package(
 
         .executableTarget(
             name: "BenchSearch",
-            dependencies: ["Evaluation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Evaluation", "BenchSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/bench-search"
         ),
 
-        .executableTarget(name: "BenchEval", dependencies: ["Evaluation"], path: "Benchmarks/bench-eval"),
+        .executableTarget(name: "BenchEval", dependencies: ["Evaluation", "BenchSupport"], path: "Benchmarks/bench-eval"),
 
         .executableTarget(
             name: "BenchEpoch",

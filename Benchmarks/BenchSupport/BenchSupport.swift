@@ -49,14 +49,22 @@ public func runPythonBenchmark(python: String, script: String, arguments: [Strin
 public func cpuDescription() -> String {
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "cpu=unknown" }
     let lines = info.split(separator: "\n")
-    let model =
-        lines.first { $0.hasPrefix("model name") }.map {
-            String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces)
-        } ?? "unknown"
-    let flags = Set(lines.first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? [])
+    // The value of the first line whose key is exactly `name`.
+    func field(_ name: String) -> String {
+        for line in lines {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }
+    // Virtual machines often mask the model name ("AMD EPYC"); family and model still tell the
+    // microarchitecture apart (family 25 model 1 is Zen 3, family 6 model 207 Emerald Rapids).
+    let flags = Set(field("flags").split(separator: " ").map(String.init))
     let features = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vpopcntdq"].filter(flags.contains)
     return
-        "cpu=\"\(model)\" features=\(features.joined(separator: ",")) cores=\(ProcessInfo.processInfo.activeProcessorCount) blas=\(Engine.blasCore)"
+        "cpu=\"\(field("model name"))\" family=\(field("cpu family")) model=\(field("model")) features=\(features.joined(separator: ",")) cores=\(ProcessInfo.processInfo.activeProcessorCount) blas=\(Engine.blasCore)"
 }
 
 /// Peak resident memory in MB (`getrusage`'s maximum RSS) of this process, and of the largest

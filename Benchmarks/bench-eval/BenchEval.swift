@@ -1,3 +1,4 @@
+import BenchSupport
 import Evaluation
 import Foundation
 
@@ -25,6 +26,7 @@ struct BenchEval {
         let evaluator = try RetrievalEvaluator(
             queries: queries, queryLabels: RelevanceLabels(classes: queryClasses),
             database: database, databaseLabels: RelevanceLabels(classes: databaseClasses))
+        print("bench-eval: \(cpuDescription())")
         var reports: [RetrievalReport] = []
         for threads in Set([1, ProcessInfo.processInfo.activeProcessorCount]).sorted() {
             let start = DispatchTime.now().uptimeNanoseconds

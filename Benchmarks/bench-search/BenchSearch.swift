@@ -9,6 +9,7 @@
 //    our flat scan, same queries, results checked identical; prints the speed-up.
 // The last line is `hamming-knn-1M bits=64 threads=1 kernel=<ours> ours=<q/s> faiss=<q/s> faiss-level=<its SIMD level> ratio=<ours/faiss>`.
 import ArgumentParser
+import BenchSupport
 import Evaluation
 import Foundation
 
@@ -48,7 +49,7 @@ struct BenchSearch: ParsableCommand {
         let knnKernel = try chosenKernel()
         let widths = bits.split(separator: ",").compactMap { Int($0) }
         print(
-            "bench-search: k-NN kernel=\(knnKernel) (best on this CPU: \(HammingKernel.best)) count=\(count) queries=\(queries) k=\(k) seed=\(seed) repeats=\(repeats)"
+            "bench-search: k-NN kernel=\(knnKernel) (best on this CPU: \(HammingKernel.best)) count=\(count) queries=\(queries) k=\(k) seed=\(seed) repeats=\(repeats) threads=1; \(cpuDescription())"
         )
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-search-\(getpid())")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)

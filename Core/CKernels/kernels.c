@@ -103,3 +103,163 @@ void hashing_col2im_s1p0(const float *columns, float *image, size_t channels, si
 #endif
     col2im_baseline(columns, image, channels, height, width, kernel_height, kernel_width, row_length, column_offset);
 }
+
+// 2×2 max pooling, stride 2, no padding. The selects are those of the Swift loop they replace
+// (v = a; v = b > v ? b : v; then c, then d), so every value, NaN and signed zero included, and
+// every winner agree with it. The scalar window below is the definition; the AVX2 copy does four
+// windows at a time with the same compares and blends (LeNet's rows are 12 and 4 windows wide, too
+// short for the compiler's own vectorisation, whose scalar remainder became branches).
+static ALWAYS_INLINE void pool_window(const float *top, const float *bottom, size_t x, int32_t first, int32_t row_width,
+                                      float *output, int32_t *winner) {
+    float a = top[2 * x], b = top[2 * x + 1], c = bottom[2 * x], d = bottom[2 * x + 1];
+    float v = a;
+    int32_t w = first;
+    w = b > v ? first + 1 : w;
+    v = b > v ? b : v;
+    w = c > v ? first + row_width : w;
+    v = c > v ? c : v;
+    w = d > v ? first + row_width + 1 : w;
+    v = d > v ? d : v;
+    *output = v;
+    if (winner) *winner = w;
+}
+
+// The winner of the window gets its output's gradient plus 0 (the scatter this replaces added
+// into zeros, so a -0 gradient arrives as +0), the other three entries 0.
+static ALWAYS_INLINE void unpool_window(float *top, float *bottom, size_t x, int32_t first, int32_t row_width, float gradient,
+                                        int32_t w) {
+    float value = gradient + 0.0f;
+    top[2 * x] = w == first ? value : 0.0f;
+    top[2 * x + 1] = w == first + 1 ? value : 0.0f;
+    bottom[2 * x] = w == first + row_width ? value : 0.0f;
+    bottom[2 * x + 1] = w == first + row_width + 1 ? value : 0.0f;
+}
+
+// A last row or column outside every window gets 0.
+static ALWAYS_INLINE void zero_uncovered(float *plane, size_t height, size_t width) {
+    if (width & 1)
+        for (size_t y = 0; y + 1 < height; y += 2) plane[y * width + width - 1] = plane[(y + 1) * width + width - 1] = 0.0f;
+    if (height & 1)
+        for (size_t x = 0; x < width; x++) plane[(height - 1) * width + x] = 0.0f;
+}
+
+static void maxpool2x2_baseline(const float *input, float *output, int32_t *winners, size_t planes, size_t height, size_t width) {
+    size_t out_h = height / 2, out_w = width / 2;
+    for (size_t plane = 0; plane < planes; plane++)
+        for (size_t y = 0; y < out_h; y++) {
+            const float *top = input + (plane * height + 2 * y) * width;
+            size_t row = (plane * out_h + y) * out_w;
+            for (size_t x = 0; x < out_w; x++)
+                pool_window(top, top + width, x, (int32_t)(2 * y * width + 2 * x), (int32_t)width, output + row + x,
+                            winners ? winners + row + x : 0);
+        }
+}
+
+static void maxpool2x2_backward_baseline(const float *gradient, const int32_t *winners, float *dx, size_t planes, size_t height,
+                                         size_t width) {
+    size_t out_h = height / 2, out_w = width / 2;
+    for (size_t plane = 0; plane < planes; plane++) {
+        for (size_t y = 0; y < out_h; y++) {
+            float *top = dx + (plane * height + 2 * y) * width;
+            size_t row = (plane * out_h + y) * out_w;
+            for (size_t x = 0; x < out_w; x++)
+                unpool_window(top, top + width, x, (int32_t)(2 * y * width + 2 * x), (int32_t)width, gradient[row + x], winners[row + x]);
+        }
+        zero_uncovered(dx + plane * height * width, height, width);
+    }
+}
+
+#if KERNELS_X86
+__attribute__((target("avx2"))) static void maxpool2x2_avx2(const float *input, float *output, int32_t *winners, size_t planes,
+                                                             size_t height, size_t width) {
+    size_t out_h = height / 2, out_w = width / 2, vector_end = out_w & ~(size_t)3;
+    const __m128i steps = _mm_setr_epi32(0, 2, 4, 6), one = _mm_set1_epi32(1), row_width = _mm_set1_epi32((int32_t)width);
+    for (size_t plane = 0; plane < planes; plane++)
+        for (size_t y = 0; y < out_h; y++) {
+            const float *top = input + (plane * height + 2 * y) * width, *bottom = top + width;
+            size_t row = (plane * out_h + y) * out_w;
+            int32_t row_index = (int32_t)(2 * y * width);
+            for (size_t x = 0; x < vector_end; x += 4) {
+                __m128 t0 = _mm_loadu_ps(top + 2 * x), t1 = _mm_loadu_ps(top + 2 * x + 4);
+                __m128 b0 = _mm_loadu_ps(bottom + 2 * x), b1 = _mm_loadu_ps(bottom + 2 * x + 4);
+                __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0)), b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+                __m128 c = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), d = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
+                __m128 v = a, m;
+                if (winners) {
+                    __m128i first = _mm_add_epi32(_mm_set1_epi32(row_index + (int32_t)(2 * x)), steps);
+                    __m128i w = first;
+                    m = _mm_cmpgt_ps(b, v);
+                    w = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(first, one)), m));
+                    v = _mm_blendv_ps(v, b, m);
+                    m = _mm_cmpgt_ps(c, v);
+                    w = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(first, row_width)), m));
+                    v = _mm_blendv_ps(v, c, m);
+                    m = _mm_cmpgt_ps(d, v);
+                    w = _mm_castps_si128(
+                        _mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(_mm_add_epi32(first, row_width), one)), m));
+                    v = _mm_blendv_ps(v, d, m);
+                    _mm_storeu_si128((__m128i *)(winners + row + x), w);
+                } else {
+                    v = _mm_blendv_ps(v, b, _mm_cmpgt_ps(b, v));
+                    v = _mm_blendv_ps(v, c, _mm_cmpgt_ps(c, v));
+                    v = _mm_blendv_ps(v, d, _mm_cmpgt_ps(d, v));
+                }
+                _mm_storeu_ps(output + row + x, v);
+            }
+            for (size_t x = vector_end; x < out_w; x++)
+                pool_window(top, bottom, x, row_index + (int32_t)(2 * x), (int32_t)width, output + row + x, winners ? winners + row + x : 0);
+        }
+}
+
+__attribute__((target("avx2"))) static void maxpool2x2_backward_avx2(const float *gradient, const int32_t *winners, float *dx,
+                                                                      size_t planes, size_t height, size_t width) {
+    size_t out_h = height / 2, out_w = width / 2, vector_end = out_w & ~(size_t)3;
+    const __m128i steps = _mm_setr_epi32(0, 2, 4, 6), one = _mm_set1_epi32(1), row_width = _mm_set1_epi32((int32_t)width);
+    const __m128 zero = _mm_setzero_ps();
+    for (size_t plane = 0; plane < planes; plane++) {
+        for (size_t y = 0; y < out_h; y++) {
+            float *top = dx + (plane * height + 2 * y) * width, *bottom = top + width;
+            size_t row = (plane * out_h + y) * out_w;
+            int32_t row_index = (int32_t)(2 * y * width);
+            for (size_t x = 0; x < vector_end; x += 4) {
+                __m128 g = _mm_add_ps(_mm_loadu_ps(gradient + row + x), zero);
+                __m128i w = _mm_loadu_si128((const __m128i *)(winners + row + x));
+                __m128i first = _mm_add_epi32(_mm_set1_epi32(row_index + (int32_t)(2 * x)), steps);
+                __m128i below = _mm_add_epi32(first, row_width);
+                __m128 a = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(w, first)), g);
+                __m128 b = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(w, _mm_add_epi32(first, one))), g);
+                __m128 c = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(w, below)), g);
+                __m128 d = _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(w, _mm_add_epi32(below, one))), g);
+                _mm_storeu_ps(top + 2 * x, _mm_unpacklo_ps(a, b));
+                _mm_storeu_ps(top + 2 * x + 4, _mm_unpackhi_ps(a, b));
+                _mm_storeu_ps(bottom + 2 * x, _mm_unpacklo_ps(c, d));
+                _mm_storeu_ps(bottom + 2 * x + 4, _mm_unpackhi_ps(c, d));
+            }
+            for (size_t x = vector_end; x < out_w; x++)
+                unpool_window(top, bottom, x, row_index + (int32_t)(2 * x), (int32_t)width, gradient[row + x], winners[row + x]);
+        }
+        zero_uncovered(dx + plane * height * width, height, width);
+    }
+}
+#endif
+
+void hashing_maxpool2x2(const float *input, float *output, int32_t *winners, size_t planes, size_t height, size_t width) {
+#if KERNELS_X86
+    if (has_avx2()) {
+        maxpool2x2_avx2(input, output, winners, planes, height, width);
+        return;
+    }
+#endif
+    maxpool2x2_baseline(input, output, winners, planes, height, width);
+}
+
+void hashing_maxpool2x2_backward(const float *gradient, const int32_t *winners, float *dx, size_t planes, size_t height,
+                                 size_t width) {
+#if KERNELS_X86
+    if (has_avx2()) {
+        maxpool2x2_backward_avx2(gradient, winners, dx, planes, height, width);
+        return;
+    }
+#endif
+    maxpool2x2_backward_baseline(gradient, winners, dx, planes, height, width);
+}

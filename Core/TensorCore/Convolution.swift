@@ -267,12 +267,7 @@ func convolutionBackward(
                                 defer { outputBlock.deallocate(); columns.deallocate() }
                                 gatherChannelMajor(gs.baseAddress!, outputBlock, samples: samples, channels: outChannels, positions: positions)
                                 if needsBias {
-                                    for o in 0..<outChannels {
-                                        var total: Float = 0
-                                        let row = outputBlock + o * rowLength
-                                        for t in 0..<rowLength { total += row[t] }
-                                        db[chunk * outChannels + o] += total
-                                    }
+                                    addRowSums(outputBlock, rows: outChannels, rowLength: rowLength, into: db.baseAddress! + chunk * outChannels)
                                 }
                                 if needsWeight {
                                     for (slot, n) in samples.enumerated() {
@@ -306,6 +301,50 @@ func convolutionBackward(
         needsWeight ? Tensor(shape: weight.shape, scalars: sumPartials(weightPartials, chunks: chunkCount)) : nil,
         needsBias ? Tensor(shape: [outChannels], scalars: sumPartials(biasPartials, chunks: chunkCount)) : nil
     )
+}
+
+/// `totals[r] += Σ_t matrix[r · rowLength + t]`, each row summed from t = 0 upwards (the same
+/// float result as a plain loop), with up to eight rows' chains in flight so that the adds do not
+/// wait on each other's latency (a single serial chain was 4 % of an SSDH epoch).
+@inline(__always)
+func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, rowLength: Int, into totals: UnsafeMutablePointer<Float>) {
+    var r = 0
+    while r + 8 <= rows {
+        let m = matrix + r * rowLength
+        var (t0, t1, t2, t3, t4, t5, t6, t7): (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
+        for t in 0..<rowLength {
+            t0 += m[t]
+            t1 += m[rowLength &+ t]
+            t2 += m[2 &* rowLength &+ t]
+            t3 += m[3 &* rowLength &+ t]
+            t4 += m[4 &* rowLength &+ t]
+            t5 += m[5 &* rowLength &+ t]
+            t6 += m[6 &* rowLength &+ t]
+            t7 += m[7 &* rowLength &+ t]
+        }
+        totals[r] += t0; totals[r + 1] += t1; totals[r + 2] += t2; totals[r + 3] += t3
+        totals[r + 4] += t4; totals[r + 5] += t5; totals[r + 6] += t6; totals[r + 7] += t7
+        r += 8
+    }
+    while r + 4 <= rows {
+        let m = matrix + r * rowLength
+        var (t0, t1, t2, t3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+        for t in 0..<rowLength {
+            t0 += m[t]
+            t1 += m[rowLength &+ t]
+            t2 += m[2 &* rowLength &+ t]
+            t3 += m[3 &* rowLength &+ t]
+        }
+        totals[r] += t0; totals[r + 1] += t1; totals[r + 2] += t2; totals[r + 3] += t3
+        r += 4
+    }
+    while r < rows {
+        let row = matrix + r * rowLength
+        var total: Float = 0
+        for t in 0..<rowLength { total += row[t] }
+        totals[r] += total
+        r += 1
+    }
 }
 
 /// Adds `chunks` consecutive equal-length partial results in order (deterministic).

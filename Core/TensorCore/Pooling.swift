@@ -1,3 +1,5 @@
+import CKernels
+
 extension Tensor {
     private func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, function: StaticString) -> (outH: Int, outW: Int) {
         precondition(rank == 4, "\(function): input must be [N, C, H, W], got \(shape)")
@@ -33,54 +35,16 @@ extension Tensor {
                 winners.withUnsafeMutableBufferPointer { best in
                     scalars.withUnsafeBufferPointer { x in
                         parallelFor(planes, minimumPerChunk: 8) { range in
+                            if twoByTwo {
+                                // The common 2×2 window: vectorised C with the same selects as the
+                                // general loop below (hashing_maxpool2x2); inference skips the winners.
+                                hashing_maxpool2x2(
+                                    x.baseAddress! + range.lowerBound * height * width, out.baseAddress! + range.lowerBound * outPlane,
+                                    keepsWinners ? best.baseAddress! + range.lowerBound * outPlane : nil, range.count, height, width)
+                                return
+                            }
                             for plane in range {
                                 let source = x.baseAddress! + plane * height * width
-                                if twoByTwo && !keepsWinners {
-                                    let target = out.baseAddress! + plane * outPlane
-                                    for y in 0..<outH {
-                                        let top = source + 2 &* y &* width
-                                        let bottom = top + width
-                                        for xo in 0..<outW {
-                                            // The same selects as below, so values (NaN included) agree.
-                                            let column = 2 &* xo
-                                            var bestValue = top[column]
-                                            let b = top[column &+ 1], c = bottom[column], d = bottom[column &+ 1]
-                                            bestValue = b > bestValue ? b : bestValue
-                                            bestValue = c > bestValue ? c : bestValue
-                                            bestValue = d > bestValue ? d : bestValue
-                                            target[y &* outW &+ xo] = bestValue
-                                        }
-                                    }
-                                    continue
-                                }
-                                if twoByTwo {
-                                    // The common 2×2 window: four loads, no bounds checks.
-                                    let target = out.baseAddress! + plane * outPlane
-                                    let indices = best.baseAddress! + plane * outPlane
-                                    for y in 0..<outH {
-                                        let top = source + 2 &* y &* width
-                                        let bottom = top + width
-                                        let rowIndex = Int32(truncatingIfNeeded: 2 &* y &* width)
-                                        let rowWidth = Int32(truncatingIfNeeded: width)
-                                        for xo in 0..<outW {
-                                            // Branch-free selects: the comparisons are data-dependent.
-                                            let column = 2 &* xo
-                                            let first = Int32(truncatingIfNeeded: column) &+ rowIndex
-                                            var bestValue = top[column]
-                                            var bestIndex = first
-                                            let b = top[column &+ 1], c = bottom[column], d = bottom[column &+ 1]
-                                            bestIndex = b > bestValue ? first &+ 1 : bestIndex
-                                            bestValue = b > bestValue ? b : bestValue
-                                            bestIndex = c > bestValue ? first &+ rowWidth : bestIndex
-                                            bestValue = c > bestValue ? c : bestValue
-                                            bestIndex = d > bestValue ? first &+ rowWidth &+ 1 : bestIndex
-                                            bestValue = d > bestValue ? d : bestValue
-                                            target[y &* outW &+ xo] = bestValue
-                                            indices[y &* outW &+ xo] = bestIndex
-                                        }
-                                    }
-                                    continue
-                                }
                                 for y in 0..<outH {
                                     for xo in 0..<outW {
                                         var bestValue = -Float.infinity
@@ -115,6 +79,13 @@ extension Tensor {
                             g.scalars.withUnsafeBufferPointer { gradient in
                                 // Each chunk zeroes and fills its own planes (no serial pass over dx).
                                 parallelFor(planes, minimumPerChunk: 8) { range in
+                                    if twoByTwo {
+                                        // Writes every entry: no zeroing pass, no scatter.
+                                        hashing_maxpool2x2_backward(
+                                            gradient.baseAddress! + range.lowerBound * outPlane, best.baseAddress! + range.lowerBound * outPlane,
+                                            dx.baseAddress! + range.lowerBound * height * width, range.count, height, width)
+                                        return
+                                    }
                                     (dx.baseAddress! + range.lowerBound * height * width).update(repeating: 0, count: range.count * height * width)
                                     for plane in range {
                                         let target = dx.baseAddress! + plane * height * width

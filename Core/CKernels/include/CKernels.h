@@ -3,6 +3,7 @@
 // Memory-bound loops of the tensor engine, compiled with AVX2 where the CPU has it (baseline
 // x86-64 code, which Swift emits, moves at most 16 bytes per instruction) and chosen at run time.
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,6 +19,19 @@ void hashing_im2col_s1p0(const float *image, float *columns, size_t channels, si
 /// The adjoint of hashing_im2col_s1p0: adds each column entry back into its image pixel.
 void hashing_col2im_s1p0(const float *columns, float *image, size_t channels, size_t height, size_t width, size_t kernel_height,
                          size_t kernel_width, size_t row_length, size_t column_offset);
+
+/// 2×2 max pooling with stride 2 and no padding over `planes` planes of height × width floats
+/// into planes of (height / 2) × (width / 2): each output is its window's maximum, selected as
+/// v = top-left, then v = x > v ? x : v for top-right, bottom-left and bottom-right (so a NaN in
+/// the top-left wins, a later NaN never does). When `winners` is not NULL it receives, for each
+/// output, the index within its input plane of the selected entry.
+void hashing_maxpool2x2(const float *input, float *output, int32_t *winners, size_t planes, size_t height, size_t width);
+
+/// The gradient of hashing_maxpool2x2 with respect to its input: every entry of `dx` (planes of
+/// height × width) is written, the winner of each window with its output's gradient, every other
+/// entry with 0.
+void hashing_maxpool2x2_backward(const float *gradient, const int32_t *winners, float *dx, size_t planes, size_t height,
+                                 size_t width);
 
 /// A chunk of a parallel job: called once for each chunk index in [0, chunks).
 typedef void (*hashing_chunk_function)(void *context, long chunk);

@@ -1,0 +1,117 @@
+import CBLAS
+import Foundation
+import TestSupport
+import Testing
+
+@testable import TensorCore
+
+/// The fast paths that replaced plain loops compute the very same floats (compared bit for bit),
+/// so no trained model or recorded result changes with them.
+@Suite("Fast paths equal the plain loops they replaced")
+struct KernelEquivalenceTests {
+    /// The first index where the two differ in any bit (nil when they are identical), so that a
+    /// failure names one entry instead of printing whole arrays.
+    static func firstDifference(_ ours: [Float], _ reference: [Float]) -> String? {
+        guard ours.count == reference.count else { return "counts \(ours.count) and \(reference.count)" }
+        return ours.indices.first { ours[$0].bitPattern != reference[$0].bitPattern }.map { "index \($0): \(ours[$0]) vs \(reference[$0])" }
+    }
+
+    /// 2×2 max pooling, forward and backward, against a plain implementation of its definition:
+    /// the first maximal entry of each window in the order top-left, top-right, bottom-left,
+    /// bottom-right with strict `>` (a NaN in the top-left wins, a later NaN never does); the
+    /// gradient goes to that entry, added into zeros (so a −0 gradient arrives as +0).
+    @Test(arguments: [[4, 5, 7, 9], [1, 2, 6, 8], [3, 1, 2, 2], [2, 2, 5, 3], [2, 3, 6, 13], [1, 2, 24, 24]])
+    func maxPoolTwoByTwo(shape: [Int]) throws {
+        let (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3])
+        let (outH, outW) = (height / 2, width / 2)
+        var values = randomTensor(shape, seed: 31).scalars.map { ($0 * 4).rounded() / 4 }  // many ties
+        values[0] = .nan
+        values[values.count / 2 + 1] = .nan
+        values[values.count / 3] = -.infinity
+        values[values.count - 1] = -0.0
+        let input = Tensor(shape: shape, scalars: values)
+        var outputWeights = randomTensor([shape[0], shape[1], outH, outW], seed: 32).scalars
+        outputWeights[0] = -0.0
+        outputWeights[outputWeights.count - 1] = -0.0
+
+        var expected = [Float](repeating: 0, count: planes * outH * outW)
+        var expectedGradient = [Float](repeating: 0, count: values.count)
+        for plane in 0..<planes {
+            for y in 0..<outH {
+                for x in 0..<outW {
+                    var bestIndex = -1
+                    var best = Float.nan
+                    for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let index = plane * height * width + (2 * y + i) * width + 2 * x + j
+                        if bestIndex < 0 || values[index] > best { (best, bestIndex) = (values[index], index) }
+                    }
+                    let output = (plane * outH + y) * outW + x
+                    expected[output] = best
+                    expectedGradient[bestIndex] += outputWeights[output]
+                }
+            }
+        }
+
+        let inference = input.maxPool2d(kernelSize: 2)
+        var recorded: Tensor?
+        let (_, gradients) = valueAndGradient(at: [input]) { x in
+            let pooled = x[0].maxPool2d(kernelSize: 2)
+            recorded = pooled
+            return (pooled * Tensor(shape: pooled.shape, scalars: outputWeights)).sum()
+        }
+        #expect(inference.shape == [shape[0], shape[1], outH, outW])
+        #expect(Self.firstDifference(inference.scalars, expected) == nil)
+        let recordedValues = try #require(recorded).scalars
+        #expect(Self.firstDifference(recordedValues, expected) == nil)
+        #expect(Self.firstDifference(gradients[0].scalars, expectedGradient) == nil)
+    }
+
+    /// The bias gradient's row sums keep each row's order from the first entry on.
+    @Test func rowSumsKeepTheSerialOrder() {
+        var generator = SeededGenerator(seed: 33)
+        for rows in [1, 3, 4, 7, 8, 9, 12, 19, 20, 50] {
+            for rowLength in [1, 5, 37, 576] {
+                let matrix = (0..<(rows * rowLength)).map { _ in Float.random(in: -1...1, using: &generator) * 1e3 }
+                let start = (0..<rows).map { Float($0) * 0.1 }
+                var fast = start
+                matrix.withUnsafeBufferPointer { m in
+                    fast.withUnsafeMutableBufferPointer { addRowSums(m.baseAddress!, rows: rows, rowLength: rowLength, into: $0.baseAddress!) }
+                }
+                let plain = (0..<rows).map { r in
+                    var total: Float = 0
+                    for t in 0..<rowLength { total += matrix[r * rowLength + t] }
+                    return start[r] + total
+                }
+                #expect(Self.firstDifference(fast, plain) == nil, "rows \(rows), row length \(rowLength)")
+            }
+        }
+    }
+
+    /// `gemm` with beta = 0 zeroes C itself and asks BLAS for beta = 1: the result is BLAS's own
+    /// beta = 0 result, whatever C held before (NaN here), and a C with ldc > n keeps its padding.
+    @Test(arguments: [1, 2])
+    func gemmWithBetaZeroEqualsBLAS(threads: Int) {
+        var generator = SeededGenerator(seed: 34)
+        for (transposeA, transposeB) in [(false, false), (true, false), (false, true)] {
+            let (m, n, k, ldc) = (48, 29, 53, 33)
+            let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &generator) }
+            let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &generator) }
+            let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
+            var ours = [Float](repeating: .nan, count: m * ldc)
+            gemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &ours, ldc: ldc,
+                threads: threads)
+            var direct = [Float](repeating: .nan, count: m * ldc)
+            _ = Engine.blasInitialized
+            cblas_sgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n),
+                Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, &direct, Int32(ldc))
+            for row in 0..<m {
+                let (product, reference) = (Array(ours[(row * ldc)..<(row * ldc + n)]), Array(direct[(row * ldc)..<(row * ldc + n)]))
+                #expect(Self.firstDifference(product, reference) == nil, "row \(row)")
+                let paddingKept = ours[(row * ldc + n)..<(row * ldc + ldc)].allSatisfy { $0.isNaN }
+                #expect(paddingKept, "padding of row \(row)")
+            }
+        }
+    }
+}
