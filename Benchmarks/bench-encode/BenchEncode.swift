@@ -22,6 +22,8 @@ struct BenchEncode: ParsableCommand {
     @Option(help: "Python interpreter with torch installed; empty to skip the PyTorch side.") var python: String = ""
     @Option(help: "The PyTorch peer script.") var script: String = "Benchmarks/pytorch/ssdh_encode.py"
     @Option(help: "Data directory (default: $HASHING_DATA, else ./data).") var dataDirectory: String?
+    @Option(help: "Images encoded together, by both sides (default: the encoder's chunk, \(inferenceChunkSize)).")
+    var chunkSize: Int = inferenceChunkSize
 
     mutating func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
@@ -57,17 +59,20 @@ struct BenchEncode: ParsableCommand {
             var codes: PackedCodes?
             for _ in 0..<repeats {
                 let start = DispatchTime.now().uptimeNanoseconds
-                codes = encodeCodes(method: experiment.method, source: images, domain: .source)
+                codes = encodeCodes(method: experiment.method, source: images, domain: .source, chunkSize: chunkSize)
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             guard codes?.count == dataset.count else { throw PeerBenchmarkError(description: "bench-encode: wrong number of codes") }
             var line =
-                "ssdh-encode images=\(dataset.count) bits=\(bits) threads=\(count) ours=\(String(format: "%.2f", best))s"
+                "ssdh-encode images=\(dataset.count) bits=\(bits) chunk=\(chunkSize) threads=\(count) ours=\(String(format: "%.2f", best))s"
                 + " (\(String(format: "%.0f", Double(dataset.count) / best)) images/s)"
             if !python.isEmpty {
                 let theirs = try runPythonBenchmark(
                     python: python, script: script,
-                    arguments: ["--threads", "\(count)", "--data", peerData.path, "--bits", "\(bits)", "--repeats", "\(repeats)"],
+                    arguments: [
+                        "--threads", "\(count)", "--data", peerData.path, "--bits", "\(bits)", "--repeats", "\(repeats)",
+                        "--chunk-size", "\(chunkSize)",
+                    ],
                     threads: count)
                 line += " pytorch=\(String(format: "%.2f", theirs))s ratio=\(String(format: "%.2f", theirs / best))"
             }

@@ -1,7 +1,8 @@
 """PyTorch CPU peer of bench-encode: images to packed binary codes with SSDH's network
 (forward in evaluation mode without autograd, sigmoid > 0.5, numpy.packbits), for every image of
-the .npz file bench-encode writes (images uint8 [N, 1, 28, 28], mean, std), in chunks of 500 as
-our encoder reads them. Prints the best seconds over the repeats as its last line.
+the .npz file bench-encode writes (images uint8 [N, 1, 28, 28], mean, std), in chunks of
+--chunk-size images as our encoder reads them. Prints the best seconds over the repeats as its
+last line.
 """
 import argparse
 import time
@@ -18,6 +19,7 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--bits", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--chunk-size", type=int, default=500)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -30,8 +32,9 @@ def main():
         start = time.perf_counter()
         packed = []
         with torch.no_grad():
-            for s in range(0, len(images), 500):
-                codes = model((images[s:s + 500].float() / 255 - mean) / std)[0] > 0.5
+            for s in range(0, len(images), args.chunk_size):
+                chunk = images[s:s + args.chunk_size]
+                codes = model((chunk.float() / 255 - mean) / std)[0] > 0.5
                 packed.append(np.packbits(codes.numpy(), axis=1))
         codes = np.concatenate(packed)
         best = min(best, time.perf_counter() - start)

@@ -20,7 +20,9 @@ extension Trainer {
         meta["epochsCompleted"] = String(state.epochsCompleted)
         meta["bestEpoch"] = state.bestEpoch.map(String.init) ?? ""
         meta["bestValidationMAP"] = state.bestValidationMAP.map { String($0) } ?? ""
-        meta["history"] = String(decoding: try JSONEncoder().encode(state.history), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same history gives the same bytes (diffable checkpoints)
+        meta["history"] = String(decoding: try encoder.encode(state.history), as: UTF8.self)
         meta["bitCount"] = String(method.bitCount)
         meta["binarization"] = method.binarization.rawValue
         try SafeTensors.write(tensors, to: url, metadata: meta)

@@ -34,7 +34,7 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Images encoded together (``inferenceOutputs(method:source:domain:chunkSize:)``'s default chunk).
-    public static let batch = 500
+    public static let batch = inferenceChunkSize
 
     /// This shard's positions among `total` items.
     public func range(of total: Int) -> Range<Int> {

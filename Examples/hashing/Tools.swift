@@ -17,7 +17,7 @@ struct Encode: ParsableCommand {
     @Option(help: "Checkpoint to use (default: the run's best, else last).") var checkpoint: String?
     @Option(
         help:
-            "Encode only slice i of n (i/n, i from 0) of the role's images, in whole batches of 500: n processes share the work; give the n files in order to `hashing index --codes`."
+            "Encode only slice i of n (i/n, i from 0) of the role's images, in whole batches of \(Shard.batch) (the encoder's chunk): n processes share the work; give the n files in order to `hashing index --codes`."
     )
     var shard: String?
     @Option(
