@@ -25,6 +25,10 @@ struct BenchEncode: ParsableCommand {
     @Option(help: "Images encoded together, by both sides (default: the encoder's chunk, \(inferenceChunkSize)).")
     var chunkSize: Int = inferenceChunkSize
 
+    func validate() throws {
+        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1, got \(chunkSize)") }
+    }
+
     mutating func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)
         let counts = try threadCounts(threads)

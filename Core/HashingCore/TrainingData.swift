@@ -71,6 +71,7 @@ public let inferenceChunkSize = 500
 public func inferenceOutputs(
     method: any HashingMethod, source: ImageSource, domain: Domain, chunkSize: Int = inferenceChunkSize
 ) -> HashingOutput {
+    precondition(chunkSize >= 1, "inferenceOutputs: chunkSize must be at least 1, got \(chunkSize)")
     var codes: [Float] = []
     codes.reserveCapacity(source.count * method.bitCount)
     var logits: [Float]?
