@@ -104,9 +104,9 @@ void hashing_col2im_s1p0(const float *columns, float *image, size_t channels, si
     col2im_baseline(columns, image, channels, height, width, kernel_height, kernel_width, row_length, column_offset);
 }
 
-// 2×2 max pooling, stride 2, no padding. The selects are those of the Swift loop they replace
-// (v = a; v = b > v ? b : v; then c, then d), so every value, NaN and signed zero included, and
-// every winner agree with it. The scalar window below is the definition; the AVX2 copy does four
+// 2×2 max pooling, stride 2, no padding. The selects are those of the general loop in
+// Pooling.swift (v = a; v = b > v ? b : v; then c, then d), so every value, NaN and signed zero
+// included, and every winner agree with it. The scalar window below is the definition; the AVX2 copy does four
 // windows at a time with the same compares and blends (LeNet's rows are 12 and 4 windows wide, too
 // short for the compiler's own vectorisation, whose scalar remainder became branches).
 static ALWAYS_INLINE void pool_window(const float *top, const float *bottom, size_t x, int32_t first, int32_t row_width,
