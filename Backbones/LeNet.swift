@@ -63,7 +63,7 @@ public final class LeNet: Module, Layer, Backbone {
         precondition(
             input.rank == 4 && input.shape[2] == inputSize && input.shape[3] == inputSize,
             "LeNet: input \(input.shape) does not match [N, C, \(inputSize), \(inputSize)]")
-        let x = conv2(conv1(input).maxPool2d(kernelSize: 2)).maxPool2d(kernelSize: 2)
+        let x = conv2.maxPooled2x2(conv1.maxPooled2x2(input))
         return fc1(x.flattened()).relu()
     }
 

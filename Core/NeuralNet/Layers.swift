@@ -77,6 +77,13 @@ public final class Conv2d: Module, Layer, ParameterResetting {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
     }
+
+    /// The layer followed by 2×2 max pooling with stride 2, the same as
+    /// `callAsFunction(input).maxPool2d(kernelSize: 2)` bit for bit, in one pass when no gradient
+    /// is recorded (``Tensor/conv2dMaxPool2x2(weight:bias:stride:padding:)``).
+    public func maxPooled2x2(_ input: Tensor) -> Tensor {
+        input.conv2dMaxPool2x2(weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+    }
 }
 
 /// A transposed 2-D convolution (PyTorch layout: `weight [in, out, k, k]`), for upsampling.

@@ -164,7 +164,52 @@ func scatterChannelMajor(
     }
 }
 
+/// Runs a convolution's forward pass block by block: each block of samples is unfolded
+/// (im2col) and multiplied by the weights in one GEMM into `product`
+/// (`[outChannels][samples·positions]`, without the bias), which `consume` then turns into output.
+/// Blocks of different chunks run in parallel, on disjoint sample ranges.
+private func forEachConvolutionBlock(
+    input: UnsafePointer<Float>, weight: UnsafePointer<Float>, batch: Int, outChannels: Int, geometry: ConvolutionGeometry,
+    _ consume: (_ samples: Range<Int>, _ product: UnsafeMutablePointer<Float>) -> Void
+) {
+    let positions = geometry.positions
+    forEachSampleBlock(
+        count: batch, chunks: sampleChunkCount(batch), floatsPerSample: geometry.patchSize * positions + outChannels * positions
+    ) { _, samples in
+        let rowLength = samples.count * positions
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
+        let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
+        defer { columns.deallocate(); product.deallocate() }
+        for (slot, n) in samples.enumerated() {
+            geometry.imageToColumns(
+                input + n * geometry.channels * geometry.height * geometry.width, columns, rowLength: rowLength,
+                columnOffset: slot * positions)
+        }
+        gemm(
+            transposeA: false, transposeB: false, m: outChannels, n: rowLength, k: geometry.patchSize,
+            a: weight, lda: geometry.patchSize, b: columns, ldb: rowLength, c: product, ldc: rowLength)
+        consume(samples, product)
+    }
+}
+
 extension Tensor {
+    /// Checks a convolution's operands and returns its geometry.
+    private func convolutionGeometry(weight: Tensor, bias: Tensor?, stride: Int, padding: Int, function: StaticString) -> ConvolutionGeometry {
+        precondition(rank == 4, "\(function): input must be [N, C, H, W], got \(shape)")
+        precondition(
+            weight.rank == 4 && weight.shape[1] == shape[1],
+            "\(function): weight \(weight.shape) does not match input \(shape) (expects [O, \(shape[1]), KH, KW])")
+        precondition(stride >= 1 && padding >= 0, "\(function): stride \(stride) must be ≥ 1 and padding \(padding) ≥ 0")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "\(function): bias \(bias.shape) must be [\(weight.shape[0])]") }
+        let geometry = ConvolutionGeometry(
+            channels: shape[1], height: shape[2], width: shape[3], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            stride: stride, padding: padding)
+        precondition(
+            geometry.outputHeight >= 1 && geometry.outputWidth >= 1,
+            "\(function): kernel \(weight.shape[2])×\(weight.shape[3]) with padding \(padding) does not fit input \(shape)")
+        return geometry
+    }
+
     /// 2-D convolution (cross-correlation, as in PyTorch) by im2col + GEMM.
     ///
     /// `out[n, o, y, x] = bias[o] + Σ_{c,i,j} weight[o, c, i, j] · in[n, c, y·s − p + i, x·s − p + j]`
@@ -172,53 +217,22 @@ extension Tensor {
     /// **Shape**: input `[N, C, H, W]`, weight `[O, C, KH, KW]`, bias `[O]` →
     /// `[N, O, (H + 2p − KH)/s + 1, (W + 2p − KW)/s + 1]`.
     public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
-        precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
-        precondition(
-            weight.rank == 4 && weight.shape[1] == shape[1],
-            "conv2d: weight \(weight.shape) does not match input \(shape) (expects [O, \(shape[1]), KH, KW])")
-        precondition(stride >= 1 && padding >= 0, "conv2d: stride \(stride) must be ≥ 1 and padding \(padding) ≥ 0")
-        let outChannels = weight.shape[0]
-        if let bias { precondition(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
-        let geometry = ConvolutionGeometry(
-            channels: shape[1], height: shape[2], width: shape[3], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-            stride: stride, padding: padding)
-        precondition(
-            geometry.outputHeight >= 1 && geometry.outputWidth >= 1,
-            "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) with padding \(padding) does not fit input \(shape)")
+        let geometry = convolutionGeometry(weight: weight, bias: bias, stride: stride, padding: padding, function: "conv2d")
         let batch = shape[0]
+        let outChannels = weight.shape[0]
         let positions = geometry.positions
-        let outputShape = [batch, outChannels, geometry.outputHeight, geometry.outputWidth]
-        let chunkCount = sampleChunkCount(batch)
         let value = Tensor(
-            shape: outputShape,
+            shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth],
             unsafeUninitialized: { out in
                 scalars.withUnsafeBufferPointer { x in
                     weight.scalars.withUnsafeBufferPointer { w in
-                        let biasCopy = bias?.scalars
-                        forEachSampleBlock(
-                            count: batch, chunks: chunkCount, floatsPerSample: geometry.patchSize * positions + outChannels * positions
-                        ) { _, samples in
-                            let rowLength = samples.count * positions
-                            let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
-                            let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
-                            defer { columns.deallocate(); product.deallocate() }
-                            for (slot, n) in samples.enumerated() {
-                                geometry.imageToColumns(
-                                    x.baseAddress! + n * geometry.channels * geometry.height * geometry.width, columns, rowLength: rowLength,
-                                    columnOffset: slot * positions)
-                            }
-                            gemm(
-                                transposeA: false, transposeB: false, m: outChannels, n: rowLength, k: geometry.patchSize,
-                                a: w.baseAddress!, lda: geometry.patchSize, b: columns, ldb: rowLength, c: product, ldc: rowLength)
-                            if let biasCopy {
-                                biasCopy.withUnsafeBufferPointer { b in
-                                    scatterChannelMajor(
-                                        product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: b.baseAddress!
-                                    )
-                                }
-                            } else {
+                        (bias?.scalars ?? []).withUnsafeBufferPointer { b in
+                            forEachConvolutionBlock(
+                                input: x.baseAddress!, weight: w.baseAddress!, batch: batch, outChannels: outChannels, geometry: geometry
+                            ) { samples, product in
                                 scatterChannelMajor(
-                                    product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: nil)
+                                    product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions,
+                                    bias: bias == nil ? nil : b.baseAddress!)
                             }
                         }
                     }
@@ -232,6 +246,56 @@ extension Tensor {
                 needsInput: needs[0], needsWeight: needs[1], needsBias: needs.count > 2 && needs[2])
             return bias == nil ? [gradients.input, gradients.weight] : [gradients.input, gradients.weight, gradients.bias]
         }
+    }
+
+    /// ``conv2d(weight:bias:stride:padding:)`` followed by ``maxPool2d(kernelSize:stride:padding:)``
+    /// with a 2×2 window and stride 2: the same values, bit for bit.
+    ///
+    /// When the tape records none of the operands it is one pass: each block of samples is pooled
+    /// while it is still in cache after its GEMM, and the full-size convolution output is never
+    /// written (inference, e.g. LeNet's two convolutions while encoding). Otherwise it is the two
+    /// operations, recorded as such.
+    ///
+    /// **Shape**: `[N, C, H, W]` → `[N, O, ⌊H′/2⌋, ⌊W′/2⌋]`, where `H′ × W′` is the convolution's output.
+    public func conv2dMaxPool2x2(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+        if isTracked || weight.isTracked || (bias?.isTracked ?? false) {
+            return conv2d(weight: weight, bias: bias, stride: stride, padding: padding).maxPool2d(kernelSize: 2)
+        }
+        let geometry = convolutionGeometry(weight: weight, bias: bias, stride: stride, padding: padding, function: "conv2dMaxPool2x2")
+        let (height, width) = (geometry.outputHeight, geometry.outputWidth)
+        precondition(height >= 2 && width >= 2, "conv2dMaxPool2x2: a 2×2 pool does not fit the convolution's \(height)×\(width) output")
+        let batch = shape[0]
+        let outChannels = weight.shape[0]
+        let positions = geometry.positions
+        let pooledPlane = (height / 2) * (width / 2)
+        return Tensor(
+            shape: [batch, outChannels, height / 2, width / 2],
+            unsafeUninitialized: { out in
+                scalars.withUnsafeBufferPointer { x in
+                    weight.scalars.withUnsafeBufferPointer { w in
+                        (bias?.scalars ?? []).withUnsafeBufferPointer { b in
+                            forEachConvolutionBlock(
+                                input: x.baseAddress!, weight: w.baseAddress!, batch: batch, outChannels: outChannels, geometry: geometry
+                            ) { samples, product in
+                                let rowLength = samples.count * positions
+                                for c in 0..<outChannels {
+                                    let row = product + c * rowLength
+                                    // The bias is added as scatterChannelMajor adds it, before the
+                                    // pooling's compares, so the maxima are the same floats.
+                                    if bias != nil {
+                                        let channelBias = b[c]
+                                        for p in 0..<rowLength { row[p] += channelBias }
+                                    }
+                                    for (slot, n) in samples.enumerated() {
+                                        hashing_maxpool2x2(
+                                            row + slot * positions, out.baseAddress! + (n * outChannels + c) * pooledPlane, nil, 1, height, width)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            })
     }
 }
 

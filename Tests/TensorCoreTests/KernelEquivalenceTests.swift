@@ -66,6 +66,52 @@ struct KernelEquivalenceTests {
         #expect(Self.firstDifference(gradients[0].scalars, expectedGradient) == nil)
     }
 
+    /// The one-pass convolution + 2×2 max pooling used for inference gives the floats of the two
+    /// operations, bit for bit: LeNet's two layers (blocks of several samples and of one), an odd
+    /// convolution output (the last row and column are dropped), stride and padding, no bias,
+    /// NaN and ties in the input, at 1 and 2 threads. Under a tape it is the two operations.
+    @Test(arguments: [1, 2])
+    func convolutionWithPoolingEqualsTheTwoOperations(threads: Int) throws {
+        // (input shape, weight shape, stride, padding, bias)
+        let cases: [([Int], [Int], Int, Int, Bool)] = [
+            ([7, 1, 28, 28], [20, 1, 5, 5], 1, 0, true),
+            ([5, 20, 12, 12], [50, 20, 5, 5], 1, 0, true),
+            ([3, 3, 11, 9], [4, 3, 3, 3], 1, 0, true),
+            ([2, 2, 9, 10], [3, 2, 3, 3], 2, 1, true),
+            ([4, 2, 8, 8], [5, 2, 3, 3], 1, 0, false),
+        ]
+        for (index, (inputShape, weightShape, stride, padding, hasBias)) in cases.enumerated() {
+            let seed = UInt64(40 + 3 * index)
+            var values = randomTensor(inputShape, seed: seed).scalars.map { ($0 * 4).rounded() / 4 }  // ties after the GEMM too
+            values[3] = .nan
+            let input = Tensor(shape: inputShape, scalars: values)
+            let weight = randomTensor(weightShape, seed: seed + 1)
+            let bias = hasBias ? randomTensor([weightShape[0]], seed: seed + 2) : nil
+            try Engine.withThreadCount(threads) {
+                let fused = input.conv2dMaxPool2x2(weight: weight, bias: bias, stride: stride, padding: padding)
+                let separate = input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding).maxPool2d(kernelSize: 2)
+                #expect(fused.shape == separate.shape, "case \(index)")
+                #expect(Self.firstDifference(fused.scalars, separate.scalars) == nil, "case \(index)")
+                #expect(fused.scalars.contains { $0.isNaN }, "case \(index): the NaN reached the output")
+
+                var recorded: Tensor?
+                let (_, gradients) = valueAndGradient(at: [input, weight]) { p in
+                    let pooled = p[0].conv2dMaxPool2x2(weight: p[1], bias: bias, stride: stride, padding: padding)
+                    recorded = pooled
+                    return pooled.sum()
+                }
+                let (_, separateGradients) = valueAndGradient(at: [input, weight]) { p in
+                    p[0].conv2d(weight: p[1], bias: bias, stride: stride, padding: padding).maxPool2d(kernelSize: 2).sum()
+                }
+                let recordedValues = try #require(recorded).scalars
+                #expect(Self.firstDifference(recordedValues, separate.scalars) == nil, "case \(index), taped")
+                for slot in 0..<2 {
+                    #expect(Self.firstDifference(gradients[slot].scalars, separateGradients[slot].scalars) == nil, "case \(index), gradient \(slot)")
+                }
+            }
+        }
+    }
+
     /// The bias gradient's row sums keep each row's order from the first entry on.
     @Test func rowSumsKeepTheSerialOrder() {
         var generator = SeededGenerator(seed: 33)
