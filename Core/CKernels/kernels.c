@@ -136,6 +136,22 @@ static ALWAYS_INLINE void pool_window(const float *top, const float *bottom, siz
     if (winner) *winner = w;
 }
 
+// The window of pool_window without its winner, over entries plus the bias (when given).
+static ALWAYS_INLINE float biased_window(const float *top, const float *bottom, size_t x, const float *bias) {
+    float a = top[2 * x], b = top[2 * x + 1], c = bottom[2 * x], d = bottom[2 * x + 1];
+    if (bias) {
+        a += *bias;
+        b += *bias;
+        c += *bias;
+        d += *bias;
+    }
+    float v = a;
+    v = b > v ? b : v;
+    v = c > v ? c : v;
+    v = d > v ? d : v;
+    return v;
+}
+
 // The winner of the window gets its output's gradient plus 0 (the scatter this replaces added
 // into zeros, so a -0 gradient arrives as +0), the other three entries 0.
 static ALWAYS_INLINE void unpool_window(float *top, float *bottom, size_t x, int32_t first, int32_t row_width, float gradient,
@@ -164,6 +180,17 @@ static void maxpool2x2_baseline(const float *input, float *output, int32_t *winn
             for (size_t x = 0; x < out_w; x++)
                 pool_window(top, top + width, x, (int32_t)(2 * y * width + 2 * x), (int32_t)width, output + row + x,
                             winners ? winners + row + x : 0);
+        }
+}
+
+static void maxpool2x2_biased_baseline(const float *input, const float *bias, float *output, size_t planes, size_t output_stride,
+                                      size_t height, size_t width) {
+    size_t out_h = height / 2, out_w = width / 2;
+    for (size_t plane = 0; plane < planes; plane++)
+        for (size_t y = 0; y < out_h; y++) {
+            const float *top = input + (plane * height + 2 * y) * width;
+            float *row = output + plane * output_stride + y * out_w;
+            for (size_t x = 0; x < out_w; x++) row[x] = biased_window(top, top + width, x, bias);
         }
 }
 
@@ -223,6 +250,51 @@ __attribute__((target("avx2"))) static void maxpool2x2_avx2(const float *input, 
         }
 }
 
+// MAXPS(x, v) is x > v ? x : v, NaN and signed zeros included: the select of biased_window. Eight
+// windows at a time, then four, then one; the 256-bit deinterleave leaves the windows in the order
+// 0 1 4 5 2 3 6 7, which one permutation of 64-bit pairs puts back.
+__attribute__((target("avx2"))) static void maxpool2x2_biased_avx2(const float *input, const float *bias, float *output, size_t planes,
+                                                                    size_t output_stride, size_t height, size_t width) {
+    size_t out_h = height / 2, out_w = width / 2;
+    const __m256 shift8 = _mm256_set1_ps(bias ? *bias : 0.0f);
+    const __m128 shift4 = _mm_set1_ps(bias ? *bias : 0.0f);
+    for (size_t plane = 0; plane < planes; plane++)
+        for (size_t y = 0; y < out_h; y++) {
+            const float *top = input + (plane * height + 2 * y) * width, *bottom = top + width;
+            float *row = output + plane * output_stride + y * out_w;
+            size_t x = 0;
+            for (; x + 8 <= out_w; x += 8) {
+                __m256 t0 = _mm256_loadu_ps(top + 2 * x), t1 = _mm256_loadu_ps(top + 2 * x + 8);
+                __m256 b0 = _mm256_loadu_ps(bottom + 2 * x), b1 = _mm256_loadu_ps(bottom + 2 * x + 8);
+                __m256 a = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0)), b = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+                __m256 c = _mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), d = _mm256_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
+                if (bias) {
+                    a = _mm256_add_ps(a, shift8);
+                    b = _mm256_add_ps(b, shift8);
+                    c = _mm256_add_ps(c, shift8);
+                    d = _mm256_add_ps(d, shift8);
+                }
+                __m256 v = _mm256_max_ps(d, _mm256_max_ps(c, _mm256_max_ps(b, a)));
+                v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+                _mm256_storeu_ps(row + x, v);
+            }
+            for (; x + 4 <= out_w; x += 4) {
+                __m128 t0 = _mm_loadu_ps(top + 2 * x), t1 = _mm_loadu_ps(top + 2 * x + 4);
+                __m128 b0 = _mm_loadu_ps(bottom + 2 * x), b1 = _mm_loadu_ps(bottom + 2 * x + 4);
+                __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0)), b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+                __m128 c = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), d = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
+                if (bias) {
+                    a = _mm_add_ps(a, shift4);
+                    b = _mm_add_ps(b, shift4);
+                    c = _mm_add_ps(c, shift4);
+                    d = _mm_add_ps(d, shift4);
+                }
+                _mm_storeu_ps(row + x, _mm_max_ps(d, _mm_max_ps(c, _mm_max_ps(b, a))));
+            }
+            for (; x < out_w; x++) row[x] = biased_window(top, bottom, x, bias);
+        }
+}
+
 __attribute__((target("avx2"))) static void maxpool2x2_backward_avx2(const float *gradient, const int32_t *winners, float *dx,
                                                                       size_t planes, size_t height, size_t width) {
     size_t out_h = height / 2, out_w = width / 2, vector_end = out_w & ~(size_t)3;
@@ -263,6 +335,17 @@ void hashing_maxpool2x2(const float *input, float *output, int32_t *winners, siz
     }
 #endif
     maxpool2x2_baseline(input, output, winners, planes, height, width);
+}
+
+void hashing_maxpool2x2_biased(const float *input, const float *bias, float *output, size_t planes, size_t output_stride,
+                               size_t height, size_t width) {
+#if KERNELS_X86
+    if (has_avx2()) {
+        maxpool2x2_biased_avx2(input, bias, output, planes, output_stride, height, width);
+        return;
+    }
+#endif
+    maxpool2x2_biased_baseline(input, bias, output, planes, output_stride, height, width);
 }
 
 void hashing_maxpool2x2_backward(const float *gradient, const int32_t *winners, float *dx, size_t planes, size_t height,

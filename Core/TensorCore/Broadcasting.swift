@@ -128,6 +128,22 @@ extension Tensor {
                     }
                 })
         }
+        if shape == a.shape && b.count > 0 && a.shape.suffix(b.rank) == b.shape[...] {
+            // `b` repeated along the leading axes of `a` (a bias row added to each row of a batch):
+            // plain loops, so the operation inlines into them.
+            let rowLength = b.count
+            return Tensor(
+                shape: shape,
+                unsafeUninitialized: { out in
+                    a.scalars.withUnsafeBufferPointer { x in
+                        b.scalars.withUnsafeBufferPointer { y in
+                            for start in stride(from: 0, to: out.count, by: rowLength) {
+                                for t in 0..<rowLength { out[start + t] = operation(x[start + t], y[t]) }
+                            }
+                        }
+                    }
+                })
+        }
         let walk = StridedWalk(
             shape: shape,
             strides: [Tensor.strides(of: shape), broadcastStrides(of: a.shape, to: shape), broadcastStrides(of: b.shape, to: shape)])

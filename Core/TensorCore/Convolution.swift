@@ -277,19 +277,14 @@ extension Tensor {
                             forEachConvolutionBlock(
                                 input: x.baseAddress!, weight: w.baseAddress!, batch: batch, outChannels: outChannels, geometry: geometry
                             ) { samples, product in
-                                let rowLength = samples.count * positions
+                                // Channel c's planes of this block are consecutive in the product; the
+                                // kernel adds the bias to each entry as scatterChannelMajor does, then
+                                // selects as maxPool2d does, so the maxima are the same floats.
                                 for c in 0..<outChannels {
-                                    let row = product + c * rowLength
-                                    // The bias is added as scatterChannelMajor adds it, before the
-                                    // pooling's compares, so the maxima are the same floats.
-                                    if bias != nil {
-                                        let channelBias = b[c]
-                                        for p in 0..<rowLength { row[p] += channelBias }
-                                    }
-                                    for (slot, n) in samples.enumerated() {
-                                        hashing_maxpool2x2(
-                                            row + slot * positions, out.baseAddress! + (n * outChannels + c) * pooledPlane, nil, 1, height, width)
-                                    }
+                                    hashing_maxpool2x2_biased(
+                                        product + c * samples.count * positions, bias == nil ? nil : b.baseAddress! + c,
+                                        out.baseAddress! + (samples.lowerBound * outChannels + c) * pooledPlane, samples.count,
+                                        outChannels * pooledPlane, height, width)
                                 }
                             }
                         }

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Foundation
 import TestSupport
 import Testing
@@ -108,6 +109,61 @@ struct KernelEquivalenceTests {
                 for slot in 0..<2 {
                     #expect(Self.firstDifference(gradients[slot].scalars, separateGradients[slot].scalars) == nil, "case \(index), gradient \(slot)")
                 }
+            }
+        }
+    }
+
+    /// Inference's pooling kernel: without a bias it gives hashing_maxpool2x2's outputs bit for
+    /// bit, with one it gives hashing_maxpool2x2 of the planes plus the bias; output planes land at
+    /// their stride and the gaps between them are left alone. Rows of 12, 8, 17 and 9 windows reach
+    /// the 8-wide loop, 4 and 7 the 4-wide one, 1 only the scalar window.
+    @Test(arguments: [[3, 24, 24], [2, 8, 8], [2, 7, 35], [1, 2, 2], [4, 5, 19], [2, 6, 14]])
+    func biasedPoolingEqualsPoolingTheBiasedPlanes(shape: [Int]) {
+        let (planes, height, width) = (shape[0], shape[1], shape[2])
+        let outPlane = (height / 2) * (width / 2)
+        var values = randomTensor([planes * height * width], seed: 35).scalars.map { ($0 * 4).rounded() / 4 }  // many ties
+        values[0] = .nan
+        values[values.count / 2 + 1] = .nan
+        values[values.count / 3] = -.infinity
+        values[1] = -0.0
+        if values.count > width + 1 { (values[width], values[width + 1]) = (0.0, -0.0) }
+        let sentinel: Float = 12345
+        for bias in [nil, Float(0.25), Float(-0.0)] as [Float?] {
+            let shifted = bias.map { b in values.map { $0 + b } } ?? values
+            var expected = [Float](repeating: 0, count: planes * outPlane)
+            hashing_maxpool2x2(shifted, &expected, nil, planes, height, width)
+            let stride = outPlane + 3
+            var output = [Float](repeating: sentinel, count: planes * stride)
+            if let bias {
+                withUnsafePointer(to: bias) { hashing_maxpool2x2_biased(values, $0, &output, planes, stride, height, width) }
+            } else {
+                hashing_maxpool2x2_biased(values, nil, &output, planes, stride, height, width)
+            }
+            let planesOut = (0..<planes).flatMap { output[($0 * stride)..<($0 * stride + outPlane)] }
+            #expect(Self.firstDifference(planesOut, expected) == nil, "bias \(String(describing: bias))")
+            let gapsKept = (0..<planes).allSatisfy { p in output[(p * stride + outPlane)..<(p * stride + stride)].allSatisfy { $0 == sentinel } }
+            #expect(gapsKept, "bias \(String(describing: bias))")
+        }
+    }
+
+    /// A tensor broadcast along the leading axes of another (a bias row per batch row) gives, for
+    /// each operator, the floats of the plain loop `a[i] op b[i mod n]`, NaN and −0 included; a
+    /// broadcast the other way round still agrees with it.
+    @Test func rowBroadcastEqualsThePlainLoop() {
+        for (shapeA, shapeB) in [([5, 7], [7]), ([2, 3, 4], [3, 4]), ([2, 3, 4], [4]), ([1, 9], [9])] {
+            var x = randomTensor(shapeA, seed: 36).scalars
+            var y = randomTensor(shapeB, seed: 37).scalars
+            (x[0], x[x.count - 1], y[0], y[y.count - 1]) = (.nan, -0.0, -0.0, 0.0)
+            let (a, b) = (Tensor(shape: shapeA, scalars: x), Tensor(shape: shapeB, scalars: y))
+            let operations: [(String, (Tensor, Tensor) -> Tensor, (Float, Float) -> Float)] = [
+                ("+", { $0 + $1 }, { $0 + $1 }), ("-", { $0 - $1 }, { $0 - $1 }), ("*", { $0 * $1 }, { $0 * $1 }),
+                ("/", { $0 / $1 }, { $0 / $1 }),
+            ]
+            for (name, tensorOperation, scalarOperation) in operations {
+                let plain = x.indices.map { scalarOperation(x[$0], y[$0 % y.count]) }
+                #expect(Self.firstDifference(tensorOperation(a, b).scalars, plain) == nil, "\(shapeA) \(name) \(shapeB)")
+                let swapped = x.indices.map { scalarOperation(y[$0 % y.count], x[$0]) }
+                #expect(Self.firstDifference(tensorOperation(b, a).scalars, swapped) == nil, "\(shapeB) \(name) \(shapeA)")
             }
         }
     }

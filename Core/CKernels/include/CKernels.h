@@ -27,6 +27,13 @@ void hashing_col2im_s1p0(const float *columns, float *image, size_t channels, si
 /// output, the index within its input plane of the selected entry.
 void hashing_maxpool2x2(const float *input, float *output, int32_t *winners, size_t planes, size_t height, size_t width);
 
+/// hashing_maxpool2x2 without winners over planes to which `*bias` is added first (no addition when
+/// `bias` is NULL): each output is the maximum of its window's entries plus the bias, selected in
+/// the same order. Input planes are contiguous; output plane p starts at output + p · output_stride.
+/// Used by inference, which pools a convolution's product before it is ever written as output.
+void hashing_maxpool2x2_biased(const float *input, const float *bias, float *output, size_t planes, size_t output_stride,
+                               size_t height, size_t width);
+
 /// The gradient of hashing_maxpool2x2 with respect to its input: every entry of `dx` (planes of
 /// height × width) is written, the winner of each window with its output's gradient, every other
 /// entry with 0.
