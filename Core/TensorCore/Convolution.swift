@@ -166,29 +166,37 @@ func scatterChannelMajor(
 
 /// Runs a convolution's forward pass block by block: each block of samples is unfolded
 /// (im2col) and multiplied by the weights in one GEMM into `product`
-/// (`[outChannels][samples·positions]`, without the bias), which `consume` then turns into output.
-/// Blocks of different chunks run in parallel, on disjoint sample ranges.
+/// (`[outChannels][samples·positions]`, without the bias), which `consume` then turns into output
+/// (`bias` points at the bias, when there is one). Blocks of different chunks run in parallel, on
+/// disjoint sample ranges.
 private func forEachConvolutionBlock(
-    input: UnsafePointer<Float>, weight: UnsafePointer<Float>, batch: Int, outChannels: Int, geometry: ConvolutionGeometry,
-    _ consume: (_ samples: Range<Int>, _ product: UnsafeMutablePointer<Float>) -> Void
+    input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry,
+    _ consume: (_ samples: Range<Int>, _ product: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>?) -> Void
 ) {
-    let positions = geometry.positions
-    forEachSampleBlock(
-        count: batch, chunks: sampleChunkCount(batch), floatsPerSample: geometry.patchSize * positions + outChannels * positions
-    ) { _, samples in
-        let rowLength = samples.count * positions
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
-        let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
-        defer { columns.deallocate(); product.deallocate() }
-        for (slot, n) in samples.enumerated() {
-            geometry.imageToColumns(
-                input + n * geometry.channels * geometry.height * geometry.width, columns, rowLength: rowLength,
-                columnOffset: slot * positions)
+    let (batch, outChannels, positions) = (input.shape[0], weight.shape[0], geometry.positions)
+    input.scalars.withUnsafeBufferPointer { x in
+        weight.scalars.withUnsafeBufferPointer { w in
+            (bias?.scalars ?? []).withUnsafeBufferPointer { b in
+                let biasPointer = bias == nil ? nil : b.baseAddress
+                forEachSampleBlock(
+                    count: batch, chunks: sampleChunkCount(batch), floatsPerSample: geometry.patchSize * positions + outChannels * positions
+                ) { _, samples in
+                    let rowLength = samples.count * positions
+                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * rowLength)
+                    let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * rowLength)
+                    defer { columns.deallocate(); product.deallocate() }
+                    for (slot, n) in samples.enumerated() {
+                        geometry.imageToColumns(
+                            x.baseAddress! + n * geometry.channels * geometry.height * geometry.width, columns, rowLength: rowLength,
+                            columnOffset: slot * positions)
+                    }
+                    gemm(
+                        transposeA: false, transposeB: false, m: outChannels, n: rowLength, k: geometry.patchSize,
+                        a: w.baseAddress!, lda: geometry.patchSize, b: columns, ldb: rowLength, c: product, ldc: rowLength)
+                    consume(samples, product, biasPointer)
+                }
+            }
         }
-        gemm(
-            transposeA: false, transposeB: false, m: outChannels, n: rowLength, k: geometry.patchSize,
-            a: weight, lda: geometry.patchSize, b: columns, ldb: rowLength, c: product, ldc: rowLength)
-        consume(samples, product)
     }
 }
 
@@ -224,18 +232,8 @@ extension Tensor {
         let value = Tensor(
             shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth],
             unsafeUninitialized: { out in
-                scalars.withUnsafeBufferPointer { x in
-                    weight.scalars.withUnsafeBufferPointer { w in
-                        (bias?.scalars ?? []).withUnsafeBufferPointer { b in
-                            forEachConvolutionBlock(
-                                input: x.baseAddress!, weight: w.baseAddress!, batch: batch, outChannels: outChannels, geometry: geometry
-                            ) { samples, product in
-                                scatterChannelMajor(
-                                    product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions,
-                                    bias: bias == nil ? nil : b.baseAddress!)
-                            }
-                        }
-                    }
+                forEachConvolutionBlock(input: self, weight: weight, bias: bias, geometry: geometry) { samples, product, b in
+                    scatterChannelMajor(product, out.baseAddress!, samples: samples, channels: outChannels, positions: positions, bias: b)
                 }
             })
         let (input, kernel) = (detached(), weight.detached())
@@ -271,23 +269,15 @@ extension Tensor {
         return Tensor(
             shape: [batch, outChannels, height / 2, width / 2],
             unsafeUninitialized: { out in
-                scalars.withUnsafeBufferPointer { x in
-                    weight.scalars.withUnsafeBufferPointer { w in
-                        (bias?.scalars ?? []).withUnsafeBufferPointer { b in
-                            forEachConvolutionBlock(
-                                input: x.baseAddress!, weight: w.baseAddress!, batch: batch, outChannels: outChannels, geometry: geometry
-                            ) { samples, product in
-                                // Channel c's planes of this block are consecutive in the product; the
-                                // kernel adds the bias to each entry as scatterChannelMajor does, then
-                                // selects as maxPool2d does, so the maxima are the same floats.
-                                for c in 0..<outChannels {
-                                    hashing_maxpool2x2_biased(
-                                        product + c * samples.count * positions, bias == nil ? nil : b.baseAddress! + c,
-                                        out.baseAddress! + (samples.lowerBound * outChannels + c) * pooledPlane, samples.count,
-                                        outChannels * pooledPlane, height, width)
-                                }
-                            }
-                        }
+                forEachConvolutionBlock(input: self, weight: weight, bias: bias, geometry: geometry) { samples, product, b in
+                    // Channel c's planes of this block are consecutive in the product; the kernel
+                    // adds the bias to each entry as scatterChannelMajor does, then selects as
+                    // maxPool2d does, so the maxima are the same floats.
+                    for c in 0..<outChannels {
+                        hashing_maxpool2x2_biased(
+                            product + c * samples.count * positions, b.map { $0 + c },
+                            out.baseAddress! + (samples.lowerBound * outChannels + c) * pooledPlane, samples.count,
+                            outChannels * pooledPlane, height, width)
                     }
                 }
             })
