@@ -133,10 +133,10 @@ static ALWAYS_INLINE void pool_window(const float *top, const float *bottom, siz
     w = d > v ? first + row_width + 1 : w;
     v = d > v ? d : v;
     *output = v;
-    if (winner) *winner = w;
+    *winner = w;
 }
 
-// The window of pool_window without its winner, over entries plus the bias (when given).
+// The value of pool_window (without the winner) over entries plus the bias, when given.
 static ALWAYS_INLINE float biased_window(const float *top, const float *bottom, size_t x, const float *bias) {
     float a = top[2 * x], b = top[2 * x + 1], c = bottom[2 * x], d = bottom[2 * x + 1];
     if (bias) {
@@ -178,8 +178,7 @@ static void maxpool2x2_baseline(const float *input, float *output, int32_t *winn
             const float *top = input + (plane * height + 2 * y) * width;
             size_t row = (plane * out_h + y) * out_w;
             for (size_t x = 0; x < out_w; x++)
-                pool_window(top, top + width, x, (int32_t)(2 * y * width + 2 * x), (int32_t)width, output + row + x,
-                            winners ? winners + row + x : 0);
+                pool_window(top, top + width, x, (int32_t)(2 * y * width + 2 * x), (int32_t)width, output + row + x, winners + row + x);
         }
 }
 
@@ -224,29 +223,23 @@ __attribute__((target("avx2"))) static void maxpool2x2_avx2(const float *input, 
                 __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0)), b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
                 __m128 c = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), d = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
                 __m128 v = a, m;
-                if (winners) {
-                    __m128i first = _mm_add_epi32(_mm_set1_epi32(row_index + (int32_t)(2 * x)), steps);
-                    __m128i w = first;
-                    m = _mm_cmpgt_ps(b, v);
-                    w = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(first, one)), m));
-                    v = _mm_blendv_ps(v, b, m);
-                    m = _mm_cmpgt_ps(c, v);
-                    w = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(first, row_width)), m));
-                    v = _mm_blendv_ps(v, c, m);
-                    m = _mm_cmpgt_ps(d, v);
-                    w = _mm_castps_si128(
-                        _mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(_mm_add_epi32(first, row_width), one)), m));
-                    v = _mm_blendv_ps(v, d, m);
-                    _mm_storeu_si128((__m128i *)(winners + row + x), w);
-                } else {
-                    v = _mm_blendv_ps(v, b, _mm_cmpgt_ps(b, v));
-                    v = _mm_blendv_ps(v, c, _mm_cmpgt_ps(c, v));
-                    v = _mm_blendv_ps(v, d, _mm_cmpgt_ps(d, v));
-                }
+                __m128i first = _mm_add_epi32(_mm_set1_epi32(row_index + (int32_t)(2 * x)), steps);
+                __m128i w = first;
+                m = _mm_cmpgt_ps(b, v);
+                w = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(first, one)), m));
+                v = _mm_blendv_ps(v, b, m);
+                m = _mm_cmpgt_ps(c, v);
+                w = _mm_castps_si128(_mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(first, row_width)), m));
+                v = _mm_blendv_ps(v, c, m);
+                m = _mm_cmpgt_ps(d, v);
+                w = _mm_castps_si128(
+                    _mm_blendv_ps(_mm_castsi128_ps(w), _mm_castsi128_ps(_mm_add_epi32(_mm_add_epi32(first, row_width), one)), m));
+                v = _mm_blendv_ps(v, d, m);
+                _mm_storeu_si128((__m128i *)(winners + row + x), w);
                 _mm_storeu_ps(output + row + x, v);
             }
             for (size_t x = vector_end; x < out_w; x++)
-                pool_window(top, bottom, x, row_index + (int32_t)(2 * x), (int32_t)width, output + row + x, winners ? winners + row + x : 0);
+                pool_window(top, bottom, x, row_index + (int32_t)(2 * x), (int32_t)width, output + row + x, winners + row + x);
         }
 }
 
@@ -328,6 +321,10 @@ __attribute__((target("avx2"))) static void maxpool2x2_backward_avx2(const float
 #endif
 
 void hashing_maxpool2x2(const float *input, float *output, int32_t *winners, size_t planes, size_t height, size_t width) {
+    if (!winners) {  // inference: the same values from the kernel without winners
+        hashing_maxpool2x2_biased(input, NULL, output, planes, (height / 2) * (width / 2), height, width);
+        return;
+    }
 #if KERNELS_X86
     if (has_avx2()) {
         maxpool2x2_avx2(input, output, winners, planes, height, width);

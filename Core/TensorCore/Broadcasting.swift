@@ -88,17 +88,6 @@ extension Tensor {
     /// Applies `operation` elementwise to `a` and `b` broadcast together (no tape).
     @inline(__always)
     static func broadcastingMap(_ a: Tensor, _ b: Tensor, function: StaticString = #function, _ operation: (Float, Float) -> Float) -> Tensor {
-        if a.shape == b.shape {
-            return Tensor(
-                shape: a.shape,
-                unsafeUninitialized: { out in
-                    a.scalars.withUnsafeBufferPointer { x in
-                        b.scalars.withUnsafeBufferPointer { y in
-                            for i in 0..<out.count { out[i] = operation(x[i], y[i]) }
-                        }
-                    }
-                })
-        }
         let shape = broadcastShape(a.shape, b.shape, function: function)
         if b.count == 1 {
             let y = b.scalars[0]
@@ -128,16 +117,16 @@ extension Tensor {
                     }
                 })
         }
-        if shape == a.shape && b.count > 0 && a.shape.suffix(b.rank) == b.shape[...] {
-            // `b` repeated along the leading axes of `a` (a bias row added to each row of a batch):
-            // plain loops, so the operation inlines into them.
+        if shape == a.shape && a.shape.suffix(b.rank) == b.shape[...] {
+            // `b` repeated along the leading axes of `a` (a bias row added to each row of a batch;
+            // one row when the shapes are equal): plain loops, so the operation inlines into them.
             let rowLength = b.count
             return Tensor(
                 shape: shape,
                 unsafeUninitialized: { out in
                     a.scalars.withUnsafeBufferPointer { x in
                         b.scalars.withUnsafeBufferPointer { y in
-                            for start in stride(from: 0, to: out.count, by: rowLength) {
+                            for start in stride(from: 0, to: out.count, by: Swift.max(rowLength, 1)) {
                                 for t in 0..<rowLength { out[start + t] = operation(x[start + t], y[t]) }
                             }
                         }

@@ -113,8 +113,8 @@ struct KernelEquivalenceTests {
         }
     }
 
-    /// Inference's pooling kernel: without a bias it gives hashing_maxpool2x2's outputs bit for
-    /// bit, with one it gives hashing_maxpool2x2 of the planes plus the bias; output planes land at
+    /// Inference's pooling kernel: without a bias it gives hashing_maxpool2x2's outputs (the path
+    /// with winners) bit for bit, with one it gives hashing_maxpool2x2 of the planes plus the bias; output planes land at
     /// their stride and the gaps between them are left alone. Rows of 12, 8, 17 and 9 windows reach
     /// the 8-wide loop, 4 and 7 the 4-wide one, 1 only the scalar window.
     @Test(arguments: [[3, 24, 24], [2, 8, 8], [2, 7, 35], [1, 2, 2], [4, 5, 19], [2, 6, 14]])
@@ -130,8 +130,10 @@ struct KernelEquivalenceTests {
         let sentinel: Float = 12345
         for bias in [nil, Float(0.25), Float(-0.0)] as [Float?] {
             let shifted = bias.map { b in values.map { $0 + b } } ?? values
+            // The reference is the path with winners, which maxPoolTwoByTwo checks against the definition.
             var expected = [Float](repeating: 0, count: planes * outPlane)
-            hashing_maxpool2x2(shifted, &expected, nil, planes, height, width)
+            var winners = [Int32](repeating: 0, count: planes * outPlane)
+            hashing_maxpool2x2(shifted, &expected, &winners, planes, height, width)
             let stride = outPlane + 3
             var output = [Float](repeating: sentinel, count: planes * stride)
             if let bias {
@@ -166,6 +168,13 @@ struct KernelEquivalenceTests {
                 #expect(Self.firstDifference(tensorOperation(b, a).scalars, swapped) == nil, "\(shapeB) \(name) \(shapeA)")
             }
         }
+    }
+
+    /// Empty tensors broadcast to empty results, equal shapes or a row.
+    @Test func emptyTensorsBroadcastToEmptyResults() {
+        let empty = Tensor(shape: [0, 3], scalars: [])
+        #expect((empty + empty).shape == [0, 3])
+        #expect((empty * Tensor(shape: [3], scalars: [1, 2, 3])).shape == [0, 3])
     }
 
     /// The bias gradient's row sums keep each row's order from the first entry on.

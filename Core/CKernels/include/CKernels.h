@@ -30,7 +30,8 @@ void hashing_maxpool2x2(const float *input, float *output, int32_t *winners, siz
 /// hashing_maxpool2x2 without winners over planes to which `*bias` is added first (no addition when
 /// `bias` is NULL): each output is the maximum of its window's entries plus the bias, selected in
 /// the same order. Input planes are contiguous; output plane p starts at output + p · output_stride.
-/// Used by inference, which pools a convolution's product before it is ever written as output.
+/// Inference's pooling: hashing_maxpool2x2 without winners calls it, and a convolution's product
+/// is pooled by it before it is ever written as output.
 void hashing_maxpool2x2_biased(const float *input, const float *bias, float *output, size_t planes, size_t output_stride,
                                size_t height, size_t width);
 
