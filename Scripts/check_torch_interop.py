@@ -8,10 +8,11 @@ Covered: every catalog backbone: `lenet` (Caffe LeNet: conv 20@5x5 -> max-pool 2
 -> max-pool 2 -> fc 500 -> ReLU; no activation after the convolutions; `lenet-torch-init` is the same
 network initialised as PyTorch does), `lenet-bn` (the same with
 batch norm and ReLU after each convolution), `digits-convnet` and `small-vgg` (classes below); batch
-norm is DSBN, one set of statistics and affine parameters per domain, in evaluation mode; with the hash layers of `ssdh` (latent linear -> sigmoid, bit = output >
+norm is DSBN, one set of statistics and affine parameters per domain, in evaluation mode; with the hash layers of `ssdh` (hash linear -> sigmoid, bit = output >
 0.5) and of every other method (hash linear -> tanh, bit = output >= 0: DCWH, IDCWH, SemanticHash,
-DAH, and Intersectant-GAN's shared encoder, whose codes always take its source branch). A method
-not in the table is refused with a message, not guessed.
+DAH, and Intersectant-GAN's shared encoder, whose codes always take its source branch), and of
+`composed` methods (their hash layer: sigmoid, tanh or identity). A method not in the table is
+refused with a message, not guessed.
 
 Usage: check_torch_interop.py --run RUN --codes CODES.npz --set query --inputs INPUTS.npz
 """
@@ -127,7 +128,7 @@ class HashNet(nn.Module):
 
 TANH = ("network.hash.linear", torch.tanh, lambda y: y >= 0, 0.0)
 METHODS = {  # method -> (checkpoint prefix of the hash layer, activation, threshold rule, threshold)
-    "ssdh": ("network.latent.linear", torch.sigmoid, lambda y: y > 0.5, 0.5),
+    "ssdh": ("network.hash.linear", torch.sigmoid, lambda y: y > 0.5, 0.5),
     "dcwh": TANH,
     "idcwh": TANH,
     "semantic-hash": TANH,
@@ -148,6 +149,17 @@ def main():
     args = parser.parse_args()
     spec = json.load(open(os.path.join(args.run, "run.json")))
     method, backbone = spec["method"], spec["backbone"]
+    if method == "composed":
+        # A composition names its hash layer: sigmoid (bit = output > 0.5), tanh or identity (bit = output >= 0).
+        layer = json.loads(spec.get("methodConfiguration") or "{}").get("hashLayer", "tanh")
+        layer = layer["name"] if isinstance(layer, dict) else layer
+        METHODS["composed"] = {
+            "sigmoid": ("network.hash.linear", torch.sigmoid, lambda y: y > 0.5, 0.5),
+            "tanh": TANH,
+            "identity": ("network.hash.linear", lambda y: y, lambda y: y >= 0, 0.0),
+        }.get(layer)
+        if METHODS["composed"] is None:
+            sys.exit(f"check_torch_interop: the composed hash layer '{layer}' is not covered yet")
     if backbone not in BACKBONES or method not in METHODS:
         sys.exit(f"check_torch_interop: {method} on {backbone} is not covered yet (covered: {', '.join(BACKBONES)} with {', '.join(METHODS)})")
     inputs = np.load(args.inputs)

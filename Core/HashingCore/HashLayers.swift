@@ -2,7 +2,7 @@ import NeuralNet
 import TensorCore
 
 /// The activation after a hash layer's linear map.
-public enum HashActivation: String, Codable, Sendable {
+public enum HashActivation: String, Codable, Sendable, CaseIterable {
     /// Outputs in (0, 1); bits by `> 0.5` (SSDH's latent layer).
     case sigmoid
     /// Outputs in (−1, 1); bits by sign.
@@ -59,43 +59,45 @@ extension Module {
     }
 }
 
-/// Per-class means of rows: `centers[j] = mean of outputs[i] with labels[i] == j`; a class with
-/// no row keeps `fallback[j]` (or zeros).
-///
-/// **Shape**: outputs `[N, K]`, labels `N` → `[classCount, K]`.
-public func classMeans(_ outputs: Tensor, labels: [Int], classCount: Int, fallback: Tensor? = nil) -> Tensor {
-    precondition(outputs.rank == 2 && labels.count == outputs.shape[0], "classMeans: \(labels.count) labels for outputs \(outputs.shape)")
-    let width = outputs.shape[1]
-    var sums = [Double](repeating: 0, count: classCount * width)
-    var counts = [Int](repeating: 0, count: classCount)
-    outputs.withUnsafeScalars { values in
-        for (row, label) in labels.enumerated() {
-            precondition(label >= 0 && label < classCount, "classMeans: label \(label) outside 0..<\(classCount)")
-            counts[label] += 1
-            for k in 0..<width { sums[label * width + k] += Double(values[row * width + k]) }
+/// The settings of the linear hash layers (`sigmoid`, `tanh`, `identity`).
+public struct LinearHashLayerConfiguration: MethodConfiguration, Equatable {
+    /// How the weights start: `pytorch` (uniform in ±1/√features, bias too: PyTorch's `Linear`
+    /// default) or `normal` (N(0, standardDeviation²), bias 0: SSDH's, made for fine-tuning).
+    public var initialization: Initialization = .pytorch
+    /// The standard deviation of the weights under `normal` (SSDH: 0.01).
+    public var standardDeviation: Float = 0.01
+
+    public enum Initialization: String, Codable, Sendable, CaseIterable {
+        case pytorch
+        case normal
+    }
+
+    public init() {}
+
+    public func validate() throws {
+        try require(method: "hash layer", standardDeviation > 0 && standardDeviation.isFinite, "standardDeviation must be positive")
+    }
+}
+
+extension LinearHashLayer {
+    /// The registry entry of the linear hash layer with `activation`.
+    static func registration(_ activation: HashActivation, summary: String) -> HashLayerRegistration {
+        HashLayerRegistration(name: activation.rawValue, summary: summary, configuration: LinearHashLayerConfiguration.self) {
+            configuration, context, generator in
+            LinearHashLayer(
+                featureCount: context.featureCount, bitCount: context.bitCount, activation: activation,
+                weightStandardDeviation: configuration.initialization == .normal ? configuration.standardDeviation : nil,
+                generator: &generator)
         }
     }
-    let base = fallback?.withUnsafeScalars { Array($0) } ?? [Float](repeating: 0, count: classCount * width)
-    return Tensor(
-        shape: [classCount, width],
-        unsafeUninitialized: { centers in
-            for j in 0..<classCount {
-                for k in 0..<width {
-                    centers[j * width + k] = counts[j] > 0 ? Float(sums[j * width + k] / Double(counts[j])) : base[j * width + k]
-                }
-            }
-        })
-}
 
-/// `sgn(x)` with `sgn(0) = +1`, as hashing codes use (a constant: no gradient).
-public func binarySign(_ x: Tensor) -> Tensor {
-    x.detached().map { $0 >= 0 ? 1 : -1 }
-}
-
-/// The quantization term `(1/(N·K)) Σᵢ ‖hᵢ − sgn(hᵢ)‖²` (per-bit mean, `sgn(0) = 1`); the sign is
-/// a constant, so the gradient is `2(h − sgn h)/(N·K)`.
-///
-/// **Shape**: codes `[N, K]` → scalar.
-public func signQuantizationLoss(_ codes: Tensor) -> Tensor {
-    (codes - binarySign(codes)).squared().mean()
+    /// `sigmoid`: SSDH's latent layer; bits = output > 0.5.
+    public static let sigmoidRegistration = registration(
+        .sigmoid, summary: "linear → sigmoid, bit = output > 0.5 (SSDH's latent layer)")
+    /// `tanh`: bits = sign.
+    public static let tanhRegistration = registration(
+        .tanh, summary: "linear → tanh, bit = output ≥ 0 (DCWH, SemanticHash, DAH, Intersectant-GAN)")
+    /// `identity`: an unbounded linear layer; bits = sign.
+    public static let identityRegistration = registration(
+        .identity, summary: "linear, no activation, bit = output ≥ 0 (bound it with the bounded-output or quantization loss)")
 }

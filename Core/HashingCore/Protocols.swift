@@ -16,11 +16,14 @@ public protocol Backbone: Module {
     func features(_ images: Tensor, domain: Domain) -> Tensor
 }
 
-/// Maps backbone features to `bitCount` continuous outputs whose binarisation is the code.
+/// Maps backbone features to `bitCount` continuous outputs whose binarisation is the code; the
+/// layer owns that binarisation (sigmoid outputs are cut at 0.5, tanh outputs at 0).
 ///
 /// **Shape**: `[N, featureCount]` → `[N, bitCount]`.
 public protocol HashLayer: Module {
     var bitCount: Int { get }
+    /// How this layer's outputs become bits.
+    var binarization: Binarization { get }
     func callAsFunction(_ features: Tensor) -> Tensor
 }
 
@@ -83,15 +86,6 @@ public struct BatchLabels: Equatable, Sendable, ExpressibleByArrayLiteral {
                 for (row, classes) in sets.enumerated() { for label in classes { values[row * classCount + label] = 1 } }
             })
     }
-}
-
-/// A loss over a network's outputs and the batch's labels; a method's objective is the sum of
-/// its losses' terms. Losses are values, so any backbone combines with any loss.
-public protocol HashingLoss {
-    /// The loss's terms for one batch (already multiplied by their weights). Throws
-    /// ``TrainingError/invalidData(_:)`` when the loss cannot use the labels it is given (a
-    /// single-label loss on a multi-label batch).
-    func terms(for output: HashingOutput, labels: BatchLabels) throws -> [LossTerm]
 }
 
 /// How continuous outputs become bits.
@@ -246,15 +240,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return message
         }
     }
-}
-
-/// A loss that aligns the target domain with the source using source labels and target
-/// pseudo-labels (a center loss, a class-centroid alignment): the domain-adaptation counterpart
-/// of ``HashingLoss``.
-public protocol DomainAdapter {
-    /// The terms for one step (already weighted). `targetLabels[i]` is the pseudo-label of
-    /// target row `i`, or `nil` when it has none; rows without one take no part.
-    func terms(source: HashingOutput, sourceLabels: [Int], target: HashingOutput, targetLabels: [Int?]) -> [LossTerm]
 }
 
 /// Named loss values of one step, as the trainer logs them.

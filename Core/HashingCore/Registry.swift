@@ -74,6 +74,8 @@ public struct MethodContext {
 public enum RegistryError: Error, CustomStringConvertible, Equatable {
     case unknownMethod(String, available: [String])
     case unknownBackbone(String, available: [String])
+    /// A hash layer, loss or domain adapter no registration has.
+    case unknownComponent(kind: String, name: String, available: [String])
     case duplicateName(String)
     case invalidConfiguration(method: String, reason: String)
     case unknownConfigurationKey(method: String, key: String, known: [String])
@@ -85,6 +87,8 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
             return "unknown method '\(name)'; available: \(available.joined(separator: ", "))"
         case .unknownBackbone(let name, let available):
             return "unknown backbone '\(name)'; available: \(available.joined(separator: ", "))"
+        case .unknownComponent(let kind, let name, let available):
+            return "unknown \(kind) '\(name)'; available: \(available.joined(separator: ", "))"
         case .duplicateName(let name):
             return "two registry entries are named '\(name)'"
         case .invalidConfiguration(let method, let reason):
@@ -133,28 +137,50 @@ public typealias MethodRegistry = Registry<MethodRegistration>
 public struct MethodRegistration: RegistryEntry {
     public let name: String
     public let summary: String
-    /// Whether the method trains on the unlabelled target domain of a domain pair (and so needs
-    /// one); see ``HashingMethod/adaptsToTarget``.
-    public let adaptsToTarget: Bool
+    /// Whether the method with its default configuration trains on the unlabelled target domain
+    /// of a domain pair (and so needs one); see ``HashingMethod/adaptsToTarget`` and
+    /// ``requirements(configuration:)``.
+    public var adaptsToTarget: Bool { (try? requirements(configuration: nil).adaptsToTarget) ?? false }
     /// The default configuration as pretty-printed JSON (what `hashing methods` shows).
     public let defaultConfigurationJSON: () -> String
     private let factory: (_ json: Data?, _ context: MethodContext) throws -> any HashingMethod
+    private let requirementsOf: (_ json: Data?) throws -> MethodRequirements
 
-    /// Registers a method with a typed configuration.
+    /// Registers a method with a typed configuration, whose needs do not depend on it.
     public init<Configuration: MethodConfiguration>(
         name: String, summary: String, adaptsToTarget: Bool = false, configuration: Configuration.Type,
         make: @escaping (Configuration, MethodContext) throws -> any HashingMethod
     ) {
+        self.init(
+            name: name, summary: summary, configuration: configuration,
+            requirements: { _ in MethodRequirements(adaptsToTarget: adaptsToTarget, domainSpecificBatchNorm: adaptsToTarget) }, make: make)
+    }
+
+    /// Registers a method with a typed configuration whose needs depend on it (a composition
+    /// adapts when it has a domain adapter).
+    public init<Configuration: MethodConfiguration>(
+        name: String, summary: String, configuration: Configuration.Type,
+        requirements: @escaping (Configuration) throws -> MethodRequirements,
+        make: @escaping (Configuration, MethodContext) throws -> any HashingMethod
+    ) {
         self.name = name
         self.summary = summary
-        self.adaptsToTarget = adaptsToTarget
         self.defaultConfigurationJSON = { ConfigurationCoding.prettyJSON(Configuration()) }
         self.factory = { json, context in
             let configuration: Configuration = try ConfigurationCoding.decode(json, method: name)
             try configuration.validate()
             return try make(configuration, context)
         }
+        self.requirementsOf = { json in
+            let configuration: Configuration = try ConfigurationCoding.decode(json, method: name)
+            try configuration.validate()
+            return try requirements(configuration)
+        }
     }
+
+    /// What the method needs of its data and backbone with configuration `json` (overlaid on
+    /// the defaults), known before it is built.
+    public func requirements(configuration json: Data?) throws -> MethodRequirements { try requirementsOf(json) }
 
     public static func unknownName(_ name: String, available: [String]) -> RegistryError { .unknownMethod(name, available: available) }
 
@@ -172,8 +198,29 @@ extension Registry where Entry == MethodRegistration {
     }
 }
 
+/// What a configured method needs before it is built.
+public struct MethodRequirements: Equatable, Sendable {
+    /// It trains on the unlabelled target domain of a domain pair.
+    public var adaptsToTarget: Bool
+    /// Its backbone keeps one set of batch-norm statistics and affine parameters per domain (DSBN)
+    /// when it trains on two.
+    public var domainSpecificBatchNorm: Bool
+
+    public init(adaptsToTarget: Bool, domainSpecificBatchNorm: Bool) {
+        self.adaptsToTarget = adaptsToTarget
+        self.domainSpecificBatchNorm = domainSpecificBatchNorm
+    }
+}
+
 /// JSON overlay of partial configurations on defaults.
 enum ConfigurationCoding {
+    static func compactJSON<Value: Encodable>(_ value: Value) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func prettyJSON<Value: Encodable>(_ value: Value) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

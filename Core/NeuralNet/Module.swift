@@ -109,6 +109,10 @@ open class Module {
     /// Visits stored properties of this object (including superclass ones) holding a
     /// parameter, buffer, module, or an array/optional of them.
     private func visitProperties(_ visit: (String, Item) -> Void) {
+        if let named = self as? NamedModules {
+            for (name, module) in named.entries { visit(name, .module(module)) }
+            return
+        }
         var mirror: Mirror? = Mirror(reflecting: self)
         var mirrors: [Mirror] = []
         while let current = mirror {
@@ -143,6 +147,25 @@ open class Module {
             }
         }
     }
+}
+
+/// Child modules under names chosen at run time, in order: a network assembled from parts names
+/// each part's parameters by the part (`losses.classification.classifier.weight`).
+public final class NamedModules: Module {
+    /// The children with their names (distinct, without dots).
+    public let entries: [(name: String, module: Module)]
+
+    public init(_ entries: [(name: String, module: Module)]) {
+        var seen = Set<String>()
+        for entry in entries {
+            precondition(!entry.name.isEmpty && !entry.name.contains("."), "NamedModules: '\(entry.name)' is not a valid name")
+            precondition(seen.insert(entry.name).inserted, "NamedModules: two children are named '\(entry.name)'")
+        }
+        self.entries = entries
+    }
+
+    /// The child named `name`, if any.
+    public subscript(name: String) -> Module? { entries.first { $0.name == name }?.module }
 }
 
 /// A module that maps one tensor to another.

@@ -175,6 +175,16 @@ extension Tensor {
         return recordOperation(value, inputs: [self]) { g, _ in [Tensor.zipMap(g, value) { $0 * 0.5 / $1 }] }
     }
 
+    /// Gradient reversal (Ganin & Lempitsky, ICML 2015): the identity forward; backward, the
+    /// gradient is multiplied by `−scale`. Placed between a feature extractor and a domain
+    /// discriminator, one optimizer then trains the discriminator to tell the domains apart and
+    /// the features to confuse it.
+    ///
+    /// **Shape**: any → the same shape.
+    public func reversingGradient(scale: Float) -> Tensor {
+        recordOperation(detached(), inputs: [self]) { g, _ in [g * (-scale)] }
+    }
+
     /// `x²` elementwise.
     public func squared() -> Tensor {
         let value = map { $0 * $0 }

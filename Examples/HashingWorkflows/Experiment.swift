@@ -59,7 +59,9 @@ public final class Experiment {
                 "unknown data set or domain pair '\(specification.dataset)'; data sets: \(DataCatalog.names.joined(separator: ", ")); domain pairs: \(DataCatalog.domainPairNames.joined(separator: ", "))"
             )
         }
-        if registration.adaptsToTarget && !isPair {
+        let configurationData = Data(specification.methodConfiguration.utf8)
+        let requirements = try registration.requirements(configuration: configurationData)
+        if requirements.adaptsToTarget && !isPair {
             throw WorkflowError.invalid(
                 "\(specification.method) adapts to an unlabelled target domain: give a domain pair as --dataset (\(DataCatalog.domainPairNames.joined(separator: ", ")))"
             )
@@ -109,13 +111,13 @@ public final class Experiment {
         let context = MethodContext(
             bitCount: specification.bits, classCount: source.dataset.classCount,
             inputShape: augmentation.outputShape(for: source.dataset.imageShape), backbone: backbone,
-            domainCount: isPair && registration.adaptsToTarget ? 2 : 1, seed: specification.seed,
+            domainCount: isPair && requirements.adaptsToTarget && requirements.domainSpecificBatchNorm ? 2 : 1, seed: specification.seed,
             labelEmbeddings: embeddings.map {
                 Tensor(shape: [$0.classCount, $0.dimension], scalars: $0.vectors)
             })
-        method = try registration.make(configuration: Data(specification.methodConfiguration.utf8), context: context)
+        method = try registration.make(configuration: configurationData, context: context)
         precondition(
-            method.adaptsToTarget == registration.adaptsToTarget,
+            method.adaptsToTarget == requirements.adaptsToTarget,
             "\(specification.method): the registration and the method disagree on adaptsToTarget")
     }
 

@@ -14,7 +14,7 @@ struct Hashing: AsyncParsableCommand {
         commandName: "hashing",
         abstract: "Deep image hashing: train, encode, index, search, evaluate.",
         subcommands: [
-            Methods.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self, Evaluate.self,
+            Methods.self, Components.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self, Evaluate.self,
             ExperimentCommand.self,
             Demo.self,
         ])
@@ -77,6 +77,32 @@ struct Methods: ParsableCommand {
         for entry in backbones {
             print("  \(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))\(entry.summary)")
         }
+    }
+}
+
+struct Components: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the hash layers, losses and domain adapters that compose a method (hashing train --hash-layer/--loss/--adapter).",
+        discussion: """
+            Each line: the name, what it is, and its default settings (JSON). Give settings after '=': \
+            --loss 'quantization={"weight": 0.01, "normalization": "per-image"}'. Every component also takes \
+            "weight" (its factor in the objective, default 1) and "rampEpochs" (the weight grows from 0 over \
+            that many epochs).
+            """)
+
+    func run() {
+        let registry = MethodCatalog.components()
+        func list<Kind>(_ title: String, _ entries: [ComponentRegistration<Kind>]) {
+            print("\(title):")
+            let width = (entries.map(\.name.count).max() ?? 0) + 2
+            for entry in entries {
+                print("  \(entry.name.padding(toLength: width, withPad: " ", startingAt: 0))\(entry.summary)")
+                print("  \(String(repeating: " ", count: width))defaults: \(entry.defaultConfigurationJSON())")
+            }
+        }
+        list("hash layers (--hash-layer)", registry.hashLayers.entries)
+        list("losses (--loss, repeatable)", registry.losses.entries)
+        list("domain adapters (--adapter, repeatable; the method then trains on a domain pair's unlabelled target)", registry.adapters.entries)
     }
 }
 

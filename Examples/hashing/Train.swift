@@ -8,7 +8,10 @@ import TensorCore
 
 /// Options that define a run (they become the run's run.json).
 struct RunOptions: ParsableArguments {
-    @Option(help: "Method name (see `hashing methods`).") var method = "ssdh"
+    @Option(help: "Method name (see `hashing methods`; default ssdh, or composed when parts are named).") var method: String?
+    @Option(help: "Compose a method: the hash layer (see `hashing components`), e.g. tanh.") var hashLayer: String?
+    @Option(help: "Compose a method: a loss, NAME or NAME={JSON settings}; repeat for several, in objective order.") var loss: [String] = []
+    @Option(help: "Compose a method: a domain adapter, NAME or NAME={JSON settings}; repeatable.") var adapter: [String] = []
     @Option(help: "Backbone name.") var backbone = "lenet"
     @Option(help: "Code length in bits.") var bits = 48
     @Option(help: "Data set or domain pair name (see `hashing datasets`), e.g. mnist or mnist-to-mfeat.") var dataset = "mnist"
@@ -45,9 +48,30 @@ struct RunOptions: ParsableArguments {
         guard lrGamma > 0 else { throw ValidationError("--lr-gamma must be positive") }
     }
 
+    /// Whether the options name parts of a composed method.
+    var composes: Bool { hashLayer != nil || !loss.isEmpty || !adapter.isEmpty }
+
+    /// The method's configuration: `--method-config`, with the named parts written into it.
+    func methodConfiguration() throws -> String {
+        guard composes else { return methodConfig }
+        guard method == nil || method == "composed" else {
+            throw ValidationError("--hash-layer, --loss and --adapter compose a method: use them without --method (or with --method composed)")
+        }
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(methodConfig.utf8))) as? [String: Any] else {
+            throw ValidationError("--method-config must be a JSON object, got '\(methodConfig)'")
+        }
+        func json(_ specification: ComponentSpecification) throws -> Any {
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(specification))
+        }
+        if let hashLayer { object["hashLayer"] = try json(ComponentSpecification.parse(hashLayer)) }
+        if !loss.isEmpty { object["losses"] = try loss.map { try json(ComponentSpecification.parse($0)) } }
+        if !adapter.isEmpty { object["adapters"] = try adapter.map { try json(ComponentSpecification.parse($0)) } }
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
     func specification(output: String, progress: TrainerConfiguration.ProgressStyle) throws -> RunSpecification {
         var specification = RunSpecification()
-        specification.method = method
+        specification.method = method ?? (composes ? "composed" : "ssdh")
         specification.backbone = backbone
         specification.bits = bits
         specification.dataset = dataset
@@ -61,7 +85,7 @@ struct RunOptions: ParsableArguments {
         specification.trainingPerClass = trainingPerClass
         specification.trainingLimit = trainingLimit
         specification.targetTrainingLimit = targetTrainingLimit
-        specification.methodConfiguration = methodConfig
+        specification.methodConfiguration = try methodConfiguration()
         specification.labelEmbeddings = labelEmbeddings
         specification.trainer.epochs = epochs
         specification.trainer.learningRateGamma = lrGamma

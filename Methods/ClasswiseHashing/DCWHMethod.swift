@@ -40,14 +40,6 @@ public struct DCWHConfiguration: SGDConfiguration, Equatable {
     }
 }
 
-/// Where class-wise hashing's class centers start.
-public enum CenterInitialization: String, Codable, Sendable {
-    /// Distinct random vertices of {−1, 1}ᴷ: inside the code cube and apart.
-    case vertices
-    /// N(0, 1) samples.
-    case normal
-}
-
 /// Class-wise hashing codes are signs: the hash layer's outputs must be centred on 0.
 func requireClasswiseActivation(_ activation: HashActivation, method: String) throws {
     try require(
@@ -107,20 +99,6 @@ public final class ClasswiseNetwork: Module, HashingNetwork {
     }
 }
 
-/// `count` vertices of {−1, 1}ᴷ drawn uniformly, distinct whenever `2ᴷ ≥ count` (a duplicate
-/// row is drawn again), as class centers that start inside the code cube and apart.
-///
-/// **Shape**: → `[count, bitCount]`.
-public func randomVertices(count: Int, bitCount: Int, generator: inout SeededGenerator) -> Tensor {
-    let canBeDistinct = bitCount >= 63 || (1 << bitCount) >= count
-    var rows: [[Float]] = []
-    while rows.count < count {
-        let row = Tensor.uniform([bitCount], generator: &generator).scalars.map { $0 < 0.5 ? Float(-1) : 1 }
-        if !canBeDistinct || !rows.contains(row) { rows.append(row) }
-    }
-    return Tensor(shape: [count, bitCount], scalars: rows.flatMap { $0 })
-}
-
 /// Shared checks and construction of the two class-wise methods.
 func makeClasswiseNetwork(
     method: String, context: MethodContext, activation: HashActivation, centerInitialization: CenterInitialization,
@@ -134,56 +112,48 @@ func makeClasswiseNetwork(
         centerInitialization: centerInitialization, learnableCenters: learnableCenters, inverseVariance: inverseVariance, generator: &generator)
 }
 
-/// Deep Class-Wise Hashing (Zhe, Chen & Yan, TNNLS 2020).
+/// Deep Class-Wise Hashing (Zhe, Chen & Yan, TNNLS 2020), assembled from registered parts: the
+/// `tanh` (or `identity`) hash layer, the `classwise` loss with its re-estimated centers, and the
+/// `bounded-output` and per-image `quantization` terms when weighted.
 ///
-/// Loss: `L_clw + w_b·bounded + w_q·quantization`, codes `sgn(h)` of the `tanh` outputs. The
-/// centers start at random vertices of the code cube, are fixed during an epoch and are
-/// recomputed as class means of the training outputs every
-/// ``DCWHConfiguration/centerUpdateInterval`` epochs.
-public final class DCWHMethod: HashingNetworkMethod {
-    public let configuration: DCWHConfiguration
-    public let model: ClasswiseNetwork
-    public let optimizers: [MethodOptimizer]
-    public var bitCount: Int { model.hash.bitCount }
-    public var binarization: Binarization { .nonNegative }
+/// Loss: `L_clw + w_b·bounded + w_q·quantization`, codes `sgn(h)`. The centers start at random
+/// vertices of the code cube, are fixed during an epoch and are recomputed as class means of the
+/// training outputs every ``DCWHConfiguration/centerUpdateInterval`` epochs.
+public final class DCWHMethod: ComposedMethod {
+    public let dcwhConfiguration: DCWHConfiguration
 
     public init(configuration: DCWHConfiguration, context: MethodContext) throws {
         try configuration.validate()
-        self.configuration = configuration
-        model = try makeClasswiseNetwork(
-            method: "dcwh", context: context, activation: configuration.outputActivation,
-            centerInitialization: configuration.centerInitialization, learnableCenters: false,
-            inverseVariance: configuration.inverseVariance)
-        optimizers = [configuration.sgd("network", model.trainableParameters())]
+        dcwhConfiguration = configuration
+        try super.init(
+            configuration: Self.composition(configuration), context: context, components: StandardComponents.registry(), name: "dcwh")
     }
 
-    /// Recomputes the centers after every `centerUpdateInterval` epochs (as the reference does,
-    /// from outputs in evaluation mode).
-    public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
-        try model.updateCentersOnSchedule(progress, interval: configuration.centerUpdateInterval, data: data, method: "dcwh")
-    }
+    /// The class-wise loss (its centers).
+    public var classwise: ClasswiseLoss { losses[0].loss as! ClasswiseLoss }
 
-    /// The named loss terms for a batch of outputs.
-    public func lossTerms(outputs: Tensor, labels: [Int]) -> [LossTerm] {
-        var terms = [
-            LossTerm(
-                "classwise",
-                classwiseLoss(outputs: outputs, centers: model.centers.value, labels: labels, inverseVariance: configuration.inverseVariance))
-        ]
+    /// DCWH as a composition of registered parts.
+    public static func composition(_ configuration: DCWHConfiguration) -> CompositionConfiguration {
+        var classwise = ClasswiseLoss.Configuration()
+        classwise.inverseVariance = configuration.inverseVariance
+        classwise.centerUpdateInterval = configuration.centerUpdateInterval
+        classwise.centerInitialization = configuration.centerInitialization
+        var losses = [ComponentSpecification("classwise", settings: classwise)]
         if configuration.boundedOutputWeight > 0 {
-            terms.append(LossTerm("bounded", boundedOutputLoss(outputs, bound: configuration.outputBound) * configuration.boundedOutputWeight))
+            var bounded = BoundedOutputLoss.Configuration()
+            bounded.bound = configuration.outputBound
+            losses.append(ComponentSpecification("bounded-output", weight: configuration.boundedOutputWeight, settings: bounded))
         }
         if configuration.quantizationWeight > 0 {
-            terms.append(LossTerm("quantization", quantizationLoss(outputs) * configuration.quantizationWeight))
+            var quantization = QuantizationLoss.Configuration()
+            quantization.normalization = .perImage
+            losses.append(ComponentSpecification("quantization", weight: configuration.quantizationWeight, settings: quantization))
         }
-        return terms
-    }
-
-    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
-        guard let labels = batch.source.labels else { throw TrainingError.invalidData("dcwh needs labelled images") }
-        return try optimizeJointly(progress: progress) {
-            lossTerms(outputs: model(batch.source.images, domain: batch.source.domain).codes, labels: labels)
-        }
+        var composition = CompositionConfiguration(hashLayer: configuration.outputActivation.rawValue, losses: losses)
+        composition.learningRate = configuration.learningRate
+        composition.momentum = configuration.momentum
+        composition.weightDecay = configuration.weightDecay
+        return composition
     }
 
     /// The registry entry: `dcwh`.

@@ -91,7 +91,7 @@ public final class IDCWHMethod: HashingNetworkMethod {
             LossTerm(
                 "center-similarity",
                 centerSimilarityLoss(binaryCenters: binary.centers, binaryLabels: binary.labels, centers: centers) * configuration.gamma))
-        terms.append(LossTerm("quantization", quantizationLoss(outputs) * configuration.beta))
+        terms.append(LossTerm("quantization", quantizationLoss(outputs, normalization: .perImage) * configuration.beta))
         if configuration.boundedOutputWeight > 0 {
             terms.append(LossTerm("bounded", boundedOutputLoss(outputs, bound: configuration.outputBound) * configuration.boundedOutputWeight))
         }

@@ -6,21 +6,6 @@ import TensorCore
 // is tested on its own. Means replace the paper's sums throughout, so that no weight depends on
 // the batch size (Methods/IntersectantGAN/README.md, "Deviations and choices").
 
-/// The pairwise part of `L_h` (eq. 2): `½ · mean_{i,j} (uᵢᵀuⱼ / d − sᵢⱼ)²` over every ordered pair
-/// of source rows (the diagonal included), `sᵢⱼ = 1` when rows i and j share a label, else −1.
-///
-/// **Shape**: codes `[N, d]`, `labels` N → scalar.
-public func pairwiseHashLoss(codes: Tensor, labels: [Int]) -> Tensor {
-    precondition(codes.rank == 2 && codes.shape[0] == labels.count, "pairwiseHashLoss: \(labels.count) labels for codes \(codes.shape)")
-    let count = labels.count
-    var similarity = [Float](repeating: -1, count: count * count)
-    for i in 0..<count {
-        for j in 0..<count where labels[i] == labels[j] { similarity[i * count + j] = 1 }
-    }
-    let inner = codes.matmul(codes, transposeOther: true) / Float(codes.shape[1])
-    return (inner - Tensor(shape: [count, count], scalars: similarity)).squared().mean() * 0.5
-}
-
 /// The discriminators' side of the N+1-way adversarial loss `L_a` (eq. 10) for one discriminator:
 /// real images are classified as their (pseudo-)class, generated ones as the fake class N.
 ///

@@ -215,7 +215,8 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
         var terms = [LossTerm("hash-pairs", pairwiseHashLoss(codes: sourceCodes, labels: labels) * c.hashWeight)]
         if c.quantizationWeight > 0 {
             // v · ½ · mean (u − sgn u)².
-            terms.append(LossTerm("hash-quantization", signQuantizationLoss(allCodes) * (0.5 * c.hashWeight * c.quantizationWeight)))
+            terms.append(
+                LossTerm("hash-quantization", quantizationLoss(allCodes, normalization: .perBit) * (0.5 * c.hashWeight * c.quantizationWeight)))
         }
         return terms
     }
@@ -237,9 +238,8 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
         }
         if c.useHashLoss { terms += hashTerms(sourceCodes: sourceCodes, labels: labels, allCodes: codes) }  // relaxation on both domains
         if c.useCentroidAlignment {
-            let alignment = ClassCentroidAlignment(weight: c.centroidWeight, name: "centroid-alignment")
-            terms += alignment.terms(
-                source: HashingOutput(codes: sourceCodes), sourceLabels: labels, target: HashingOutput(codes: targetCodes), targetLabels: pseudo)
+            let alignment = classCentroidAlignment(source: sourceCodes, sourceLabels: labels, target: targetCodes, targetLabels: pseudo)
+            terms.append(LossTerm("centroid-alignment", alignment * c.centroidWeight))
         }
         guard c.usesGenerators else { return (terms, StepForward(selection: selection, images: nil)) }
 

@@ -15,6 +15,7 @@ public enum MethodCatalog {
         SemanticHashMethod.registration,
         DAHMethod.registration,
         IntersectantGANMethod.registration,
+        ComposedMethod.registration(components: StandardComponents.registry()),
     ]
 
     /// The registry of built-in methods.
@@ -22,6 +23,9 @@ public enum MethodCatalog {
         // Names are distinct by construction; a duplicate is a programming error caught by tests.
         try! MethodRegistry(registrations)
     }
+
+    /// The registry of the standard hash layers, losses and domain adapters.
+    public static func components() -> ComponentRegistry { StandardComponents.registry() }
 
     /// The registry of built-in backbones.
     public static func backbones() -> BackboneRegistry { BackboneCatalog.registry() }

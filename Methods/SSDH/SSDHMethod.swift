@@ -12,7 +12,7 @@ public struct SSDHConfiguration: SGDConfiguration, Equatable {
     /// Weight γ of the balance term E3.
     public var gamma: Float = 1
     /// `softmax` (single-label) or `multi-label-hinge` (the paper's multi-label loss).
-    public var classificationLoss: SSDHClassificationLoss.Kind = .softmax
+    public var classificationLoss: ClassificationLoss.Kind = .softmax
     /// Exponent p of the multi-label hinge.
     public var hingeExponent: Float = 2
     /// β and γ grow linearly from 0 to their values over this many epochs (0 = from the start),
@@ -48,73 +48,42 @@ public struct SSDHConfiguration: SGDConfiguration, Equatable {
     }
 }
 
-/// The network of SSDH: backbone → latent layer (sigmoid, K units) → classifier.
-public final class SSDHNetwork: Module, HashingNetwork {
-    public let backbone: any Backbone
-    public let latent: LinearHashLayer
-    public let classifier: Linear
-
-    /// - Parameter latentStandardDeviation: N(0, σ²) weights and zero bias for the latent layer
-    ///   when given; PyTorch's `Linear` default otherwise.
-    init(backbone: any Backbone, bitCount: Int, classCount: Int, latentStandardDeviation: Float?, generator: inout SeededGenerator) {
-        self.backbone = backbone
-        latent = LinearHashLayer(
-            featureCount: backbone.featureCount, bitCount: bitCount, activation: .sigmoid,
-            weightStandardDeviation: latentStandardDeviation, generator: &generator)
-        classifier = Linear(inputFeatures: bitCount, outputFeatures: classCount, generator: &generator)
-    }
-
-    /// Latent activations `[N, K]` and class scores `[N, classes]`.
-    public func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput {
-        let activations = latent(backbone.features(images, domain: domain))
-        return HashingOutput(codes: activations, logits: classifier(activations))
-    }
-}
-
-/// Supervised Semantics-preserving Deep Hashing (Yang, Lin & Chen, TPAMI 2018).
+/// Supervised Semantics-preserving Deep Hashing (Yang, Lin & Chen, TPAMI 2018), assembled from
+/// registered parts: the `sigmoid` hash layer (the latent layer), the `classification` loss (its
+/// classifier and E1), `binarization` (−E2) and `balance` (E3), the last two ramped in.
 ///
-/// Objective: `α·E1 − β·E2 + γ·E3` (+ λ‖W‖² through weight decay), codes `b = [a > 0.5]` of the
-/// sigmoid latent layer. See Methods/SSDH/README.md.
-public final class SSDHMethod: HashingNetworkMethod {
-    public let configuration: SSDHConfiguration
-    public let model: SSDHNetwork
-    public let optimizers: [MethodOptimizer]
-    public var bitCount: Int { model.latent.bitCount }
-    public var binarization: Binarization { .greaterThanHalf }
+/// Objective: `α·E1 − β·E2 + γ·E3` (+ λ‖W‖² through weight decay), codes `b = [a > 0.5]`. See
+/// Methods/SSDH/README.md.
+public final class SSDHMethod: ComposedMethod {
+    public let ssdhConfiguration: SSDHConfiguration
 
     public init(configuration: SSDHConfiguration, context: MethodContext) throws {
         try configuration.validate()
-        try context.validate(method: "ssdh")
-        var generator = SeededGenerator(seed: context.seed)
-        let backbone = try context.makeBackbone(generator: &generator)
-        self.configuration = configuration
-        model = SSDHNetwork(
-            backbone: backbone, bitCount: context.bitCount, classCount: context.classCount,
-            latentStandardDeviation: configuration.latentInitialization == .normal ? configuration.latentInitStandardDeviation : nil,
-            generator: &generator)
-        optimizers = [configuration.sgd("network", model.trainableParameters())]
+        ssdhConfiguration = configuration
+        try super.init(
+            configuration: Self.composition(configuration), context: context, components: StandardComponents.registry(), name: "ssdh")
     }
 
-    /// The loss terms at a point of training (the code terms ramp in).
-    public func losses(progress: TrainingProgress) -> [any HashingLoss] {
-        let ramp = configuration.codeTermRampEpochs > 0 ? min(1, progress.epochsCompleted / configuration.codeTermRampEpochs) : 1
-        return [
-            SSDHClassificationLoss(kind: configuration.classificationLoss, weight: configuration.alpha, hingeExponent: configuration.hingeExponent),
-            SSDHBinarizationLoss(weight: configuration.beta * Float(ramp)),
-            SSDHBalanceLoss(weight: configuration.gamma * Float(ramp)),
-        ]
-    }
-
-    /// Multi-label data trains with the multi-label hinge; the softmax takes one class per image.
-    public var trainsOnLabelSets: Bool { configuration.classificationLoss == .multiLabelHinge }
-
-    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
-        guard let labels = batch.source.batchLabels else { throw TrainingError.invalidData("ssdh needs labelled images") }
-        let losses = losses(progress: progress)
-        return try optimizeJointly(progress: progress) {
-            let output = model(batch.source.images, domain: batch.source.domain)
-            return try losses.flatMap { try $0.terms(for: output, labels: labels) }
-        }
+    /// SSDH as a composition of registered parts.
+    public static func composition(_ configuration: SSDHConfiguration) -> CompositionConfiguration {
+        var hashLayer = LinearHashLayerConfiguration()
+        hashLayer.initialization = configuration.latentInitialization == .normal ? .normal : .pytorch
+        hashLayer.standardDeviation = configuration.latentInitStandardDeviation
+        var classification = ClassificationLoss.Configuration()
+        classification.kind = configuration.classificationLoss
+        classification.hingeExponent = configuration.hingeExponent
+        var composition = CompositionConfiguration(
+            hashLayer: "sigmoid",
+            losses: [
+                ComponentSpecification("classification", weight: configuration.alpha, settings: classification),
+                ComponentSpecification("binarization", weight: configuration.beta, rampEpochs: configuration.codeTermRampEpochs),
+                ComponentSpecification("balance", weight: configuration.gamma, rampEpochs: configuration.codeTermRampEpochs),
+            ])
+        composition.hashLayer = ComponentSpecification("sigmoid", settings: hashLayer)
+        composition.learningRate = configuration.learningRate
+        composition.momentum = configuration.momentum
+        composition.weightDecay = configuration.weightDecay
+        return composition
     }
 
     /// The registry entry: `ssdh`.

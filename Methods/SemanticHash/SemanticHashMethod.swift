@@ -3,14 +3,6 @@ import NeuralNet
 import Optimizers
 import TensorCore
 
-/// How image codes are made to agree with their class prototype and disagree with the others.
-public enum PrototypeObjective: String, Codable, Sendable, CaseIterable {
-    /// Softmax cross-entropy over `scale · h·p_c / K` (``prototypeSoftmaxLoss(codes:prototypes:labels:scale:)``).
-    case softmax
-    /// AdaLabelHash's hinge `max(0, m − s_pos + max_neg s_neg)` (``prototypeHingeLoss(codes:prototypes:labels:margin:)``).
-    case hinge
-}
-
 /// What label-prototype methods share: the objective, the prototypes' source, the code terms and
 /// the optimizer. ``SemanticHashConfiguration`` and ``DAHConfiguration`` differ in their defaults.
 public protocol LabelPrototypeConfiguration: SGDConfiguration {
@@ -20,7 +12,7 @@ public protocol LabelPrototypeConfiguration: SGDConfiguration {
     var similarityScale: Float { get }
     /// The hinge objective's margin m.
     var hingeMargin: Float { get }
-    /// Weight of ``signQuantizationLoss(_:)``.
+    /// Weight of the per-bit quantization term (``quantizationLoss(_:normalization:)``).
     var quantizationWeight: Float { get }
     /// λ of the center loss `λ/2 · mean‖h − p_y‖²` (0 disables it).
     var centerWeight: Float { get }
@@ -38,14 +30,24 @@ extension LabelPrototypeConfiguration {
         try validateSGD(method: method)
     }
 
-    /// The objective on labelled codes, with its name.
-    func objectiveTerm(codes: Tensor, prototypes: Tensor, labels: [Int]) -> LossTerm {
-        switch objective {
-        case .softmax:
-            return LossTerm("prototype-softmax", prototypeSoftmaxLoss(codes: codes, prototypes: prototypes, labels: labels, scale: similarityScale))
-        case .hinge:
-            return LossTerm("prototype-hinge", prototypeHingeLoss(codes: codes, prototypes: prototypes, labels: labels, margin: hingeMargin))
-        }
+    /// The composition's parts: the `tanh` hash layer, the `prototype` loss and the per-bit
+    /// `quantization` term (when weighted), and the `center` adapter (when λ > 0, or when the
+    /// method adapts).
+    func composition(adapting: Bool) -> CompositionConfiguration {
+        var prototype = PrototypeLoss.Configuration()
+        prototype.objective = objective
+        prototype.similarityScale = similarityScale
+        prototype.hingeMargin = hingeMargin
+        prototype.useLabelEmbeddings = useLabelEmbeddings
+        var losses = [ComponentSpecification("prototype", settings: prototype)]
+        if quantizationWeight > 0 { losses.append(ComponentSpecification("quantization", weight: quantizationWeight)) }
+        let adapters = centerWeight > 0 || adapting ? [ComponentSpecification("center", weight: centerWeight)] : []
+        var composition = CompositionConfiguration(hashLayer: "tanh", losses: losses, adapters: adapters)
+        composition.sourceOnly = !adapting
+        composition.learningRate = learningRate
+        composition.momentum = momentum
+        composition.weightDecay = weightDecay
+        return composition
     }
 }
 
@@ -68,127 +70,25 @@ public struct SemanticHashConfiguration: LabelPrototypeConfiguration, Equatable 
     public func validate() throws { try validatePrototypes(method: "semantic-hash") }
 }
 
-/// Class prototypes `p_c` in (−1, 1)^K: `tanh(W·e_c + b)` of fixed label word embeddings `e_c`
-/// (SemanticHash's semantic hash function), or `tanh(z_c)` of free learned embeddings (AdaLabelHash).
-public final class LabelPrototypes: Module {
-    /// `[C, D]` word embeddings (frozen), or `[C, K]` free embeddings (trained).
-    public let embeddings: Parameter
-    /// `D → K`, present with word embeddings.
-    public let projection: Linear?
-
-    /// - Parameters:
-    ///   - wordEmbeddings: `[C, D]`, or `nil` for free embeddings, drawn uniform in ±0.05 as Keras's
-    ///     `Embedding` (AdaLabelHash).
-    init(classCount: Int, bitCount: Int, wordEmbeddings: Tensor?, generator: inout SeededGenerator) {
-        if let wordEmbeddings {
-            embeddings = Parameter(Self.centred(wordEmbeddings), isTrainable: false)
-            projection = Linear(inputFeatures: wordEmbeddings.shape[1], outputFeatures: bitCount, generator: &generator)
-        } else {
-            embeddings = Parameter(Tensor.uniform([classCount, bitCount], low: -0.05, high: 0.05, generator: &generator))
-            projection = nil
-        }
-    }
-
-    /// The word embeddings less their mean over the classes, each row then scaled to norm √D
-    /// (unit mean square per entry), or left at zero when it equals the mean.
-    ///
-    /// Sentence embeddings of class names share a large common direction (the ten digit names'
-    /// cosines are 0.4–0.8), so `tanh(W·e + b)` of the raw vectors starts with ten nearly equal
-    /// prototypes and the codes can collapse onto them before the objective separates them.
-    /// Removing the mean keeps every difference between classes; the scale puts `W·e` (PyTorch's
-    /// default initialisation of W) in tanh's working range instead of near 0.
-    ///
-    /// **Shape**: `[C, D]` → `[C, D]`.
-    public static func centred(_ embeddings: Tensor) -> Tensor {
-        let (classCount, dimension) = (embeddings.shape[0], embeddings.shape[1])
-        var values = embeddings.scalars
-        for d in 0..<dimension {
-            var mean: Float = 0
-            for c in 0..<classCount { mean += values[c * dimension + d] }
-            mean /= Float(classCount)
-            for c in 0..<classCount { values[c * dimension + d] -= mean }
-        }
-        for c in 0..<classCount {
-            let row = (c * dimension)..<((c + 1) * dimension)
-            let norm = values[row].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 1e-12 else { continue }
-            let factor = Float(dimension).squareRoot() / norm
-            for index in row { values[index] *= factor }
-        }
-        return Tensor(shape: [classCount, dimension], scalars: values)
-    }
-
-    /// Whether the prototypes come from word embeddings.
-    public var usesWordEmbeddings: Bool { projection != nil }
-
-    /// The prototypes `[C, K]`.
-    public func callAsFunction() -> Tensor {
-        guard let projection else { return embeddings.value.tanh() }
-        return projection(embeddings.value).tanh()
-    }
-}
-
-/// Backbone → linear → tanh (the visual hash function, `h` in (−1, 1)^K) and the class prototypes.
-///
-/// Its logits are `scale · h·p_c / K`: the predicted class is the nearest prototype.
-public final class LabelPrototypeNetwork: Module, HashingNetwork {
-    public let backbone: any Backbone
-    public let hash: LinearHashLayer
-    public let prototypes: LabelPrototypes
-    public let similarityScale: Float
-
-    init(context: MethodContext, useLabelEmbeddings: Bool, similarityScale: Float) throws {
-        var generator = SeededGenerator(seed: context.seed)
-        backbone = try context.makeBackbone(generator: &generator)
-        hash = LinearHashLayer(featureCount: backbone.featureCount, bitCount: context.bitCount, activation: .tanh, generator: &generator)
-        prototypes = LabelPrototypes(
-            classCount: context.classCount, bitCount: context.bitCount,
-            wordEmbeddings: useLabelEmbeddings ? context.labelEmbeddings : nil, generator: &generator)
-        self.similarityScale = similarityScale
-    }
-
-    /// The relaxed codes `h` `[N, K]` alone (what the losses need; no logits).
-    public func codes(_ images: Tensor, domain: Domain) -> Tensor {
-        hash(backbone.features(images, domain: domain))
-    }
-
-    /// Codes `h` `[N, K]` and logits `[N, C]`.
-    public func callAsFunction(_ images: Tensor, domain: Domain) -> HashingOutput {
-        let codes = codes(images, domain: domain)
-        return HashingOutput(codes: codes, logits: prototypeLogits(codes: codes, prototypes: prototypes(), scale: similarityScale))
-    }
-}
-
 /// SemanticHash (Tu, Yang, Yang, Yeh & Chen, IEEE TAI 2021): image codes aligned with label
-/// prototypes projected from the class names' word embeddings.
+/// prototypes projected from the class names' word embeddings, assembled from registered parts.
 ///
 /// Loss: the prototype objective (softmax or hinge) + `w_q ·` quantization (+ `λ/2 ·` center loss
 /// when ``SemanticHashConfiguration/centerWeight`` > 0); codes `sgn(h)`. Trained on labelled
 /// images only: on a domain pair it is the source-only baseline.
-public final class SemanticHashMethod: HashingNetworkMethod {
-    public let configuration: SemanticHashConfiguration
-    public let model: LabelPrototypeNetwork
-    public let optimizers: [MethodOptimizer]
-    public var bitCount: Int { model.hash.bitCount }
-    public var binarization: Binarization { .nonNegative }
+public final class SemanticHashMethod: ComposedMethod {
+    public let semanticHashConfiguration: SemanticHashConfiguration
 
     public init(configuration: SemanticHashConfiguration, context: MethodContext) throws {
         try configuration.validate()
-        try context.validate(method: "semantic-hash")
-        self.configuration = configuration
-        model = try LabelPrototypeNetwork(
-            context: context, useLabelEmbeddings: configuration.useLabelEmbeddings, similarityScale: configuration.similarityScale)
-        optimizers = [configuration.sgd("network", model.trainableParameters())]
+        semanticHashConfiguration = configuration
+        try super.init(
+            configuration: configuration.composition(adapting: false), context: context, components: StandardComponents.registry(),
+            name: "semantic-hash")
     }
 
-    public func trainingStep(_ batch: TrainingBatch, progress: TrainingProgress) throws -> LossValues {
-        guard let labels = batch.source.labels else { throw TrainingError.invalidData("semantic-hash needs labelled images") }
-        return try optimizeJointly(progress: progress) {
-            let prototypes = model.prototypes()
-            let codes = model.codes(batch.source.images, domain: batch.source.domain)
-            return labelledTerms(configuration, codes: codes, prototypes: prototypes, labels: labels, centerCount: labels.count)
-        }
-    }
+    /// The prototype loss (its prototypes).
+    public var prototypeLoss: PrototypeLoss { losses[0].loss as! PrototypeLoss }
 
     /// The registry entry: `semantic-hash`.
     public static let registration = MethodRegistration(
@@ -198,20 +98,4 @@ public final class SemanticHashMethod: HashingNetworkMethod {
     ) { configuration, context in
         try SemanticHashMethod(configuration: configuration, context: context)
     }
-}
-
-/// The terms on labelled codes: the objective, the quantization term and (λ > 0) the center sum
-/// divided by `centerCount`, the number of images the center loss's mean runs over.
-func labelledTerms(
-    _ configuration: some LabelPrototypeConfiguration, codes: Tensor, prototypes: Tensor, labels: [Int], centerCount: Int
-) -> [LossTerm] {
-    var terms = [configuration.objectiveTerm(codes: codes, prototypes: prototypes, labels: labels)]
-    if configuration.quantizationWeight > 0 {
-        terms.append(LossTerm("quantization", signQuantizationLoss(codes) * configuration.quantizationWeight))
-    }
-    if configuration.centerWeight > 0 {
-        let sum = prototypeCenterSum(codes: codes, prototypes: prototypes, labels: labels)
-        terms.append(LossTerm("center", sum * (configuration.centerWeight / 2 / Float(centerCount))))
-    }
-    return terms
 }

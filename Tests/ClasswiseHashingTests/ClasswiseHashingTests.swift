@@ -37,7 +37,9 @@ struct ClasswiseHashingTests {
     @Test func boundedOutputAndQuantizationTerms() {
         expectClose(boundedOutputLoss(Tensor(shape: [1, 4], scalars: [1.5, -2, 0.3, 0])).item, 1.3)
         // sgn(h₁) = (1, −1, 1, 1): (0.5)² + 1² = 1.25; h₂ is already binary.
-        expectClose(quantizationLoss(HandExample.outputs).item, 0.625)
+        expectClose(quantizationLoss(HandExample.outputs, normalization: .perImage).item, 0.625)
+        // Per bit: the same sum over N·K = 8.
+        expectClose(quantizationLoss(HandExample.outputs, normalization: .perBit).item, 0.15625)
     }
 
     @Test func batchBinaryCentersAndCenterSimilarityLoss() {
@@ -63,19 +65,19 @@ struct ClasswiseHashingTests {
 
     @Test func dcwhRecomputesCentersAsClassMeansOnItsSchedule() throws {
         let method = try #require(try MethodCatalog.registry().make("dcwh", context: context(bits: 4)) as? DCWHMethod)
-        let initial = method.model.centers.value.scalars
+        let initial = method.classwise.centers.value.scalars
         let outputs = Tensor(shape: [4, 4], scalars: [1, 1, 1, 1, 3, 3, 3, 3, -1, -1, -1, -1, 0, 0, 0, 0])
         let labels = [0, 0, 1, 1]
         let data = EpochData { domain in
             domain == .source ? DomainOutputs(codes: outputs, logits: nil, labels: labels, indices: [0, 1, 2, 3]) : nil
         }
         try method.prepareEpoch(TrainingProgress(epoch: 1, epochCount: 3, step: 0, stepsPerEpoch: 1), data: data)
-        #expect(method.model.centers.value.scalars == initial)  // not an update epoch
+        #expect(method.classwise.centers.value.scalars == initial)  // not an update epoch
         try method.prepareEpoch(TrainingProgress(epoch: 2, epochCount: 3, step: 0, stepsPerEpoch: 1), data: data)
-        let centers = method.model.centers.value.scalars
+        let centers = method.classwise.centers.value.scalars
         #expect(Array(centers[0..<8]) == [2, 2, 2, 2, -0.5, -0.5, -0.5, -0.5])
         #expect(Array(centers[8..<12]) == Array(initial[8..<12]))  // class 2 absent: kept
-        #expect(!method.model.trainableParameters().contains { $0 === method.model.centers })
+        #expect(!method.model.trainableParameters().contains { $0 === method.classwise.centers })
     }
 
     @Test func idcwhTrainsItsCentersWithTheirOwnLearningRate() throws {
@@ -92,12 +94,18 @@ struct ClasswiseHashingTests {
     func centersStartAtDistinctVerticesOfTheCodeCubeAndOutputsAreBounded(name: String) throws {
         for bits in [4, 12, 48] {
             let method = try MethodCatalog.registry().make(name, context: context(bits: bits))
-            let network = try #require(method.network as? ClasswiseNetwork)
-            let centers = network.centers.value
+            let centers: Tensor
+            if let dcwh = method as? DCWHMethod {
+                centers = dcwh.classwise.centers.value
+                #expect((dcwh.model.hash as? LinearHashLayer)?.activation == .tanh)
+            } else {
+                let network = try #require(method.network as? ClasswiseNetwork)
+                centers = network.centers.value
+                #expect(network.hash.activation == .tanh)
+            }
             #expect(centers.scalars.allSatisfy { $0 == 1 || $0 == -1 })
             let rows = (0..<3).map { Array(centers.scalars[($0 * bits)..<(($0 + 1) * bits)]) }
             #expect(Set(rows).count == 3)
-            #expect(network.hash.activation == .tanh)
             let outputs = method.encode(toyDigits(count: 8, seed: 9).images * 50, domain: .source)
             #expect(outputs.scalars.allSatisfy { abs($0) <= 1 })
         }

@@ -9,17 +9,30 @@ import Testing
 /// The domain-adaptive methods (DAH, Intersectant-GAN) run end to end on a real, embedded pair.
 @Suite("Domain-adaptive runs", .serialized)
 struct DomainAdaptationRunTests {
+    /// Compositions that cover every standard adapter, by a test name.
+    static let compositions = [
+        // DSBN, the center loss on the prototypes and DANN.
+        "composed-dann":
+            #"{"losses": ["prototype", {"name": "quantization", "weight": 0.1}], "adapters": ["center", {"name": "dann", "hiddenWidth": 64}], "#
+            + #""domainSpecificBatchNorm": true, "pseudoLabelThreshold": 0.5}"#,
+        // SSDH's objective with CORAL, MMD and the centroid alignment.
+        "composed-coral":
+            #"{"hashLayer": "sigmoid", "losses": ["classification", "binarization", "balance"], "#
+            + #""adapters": ["coral", "mmd", "centroid-alignment"], "pseudoLabelThreshold": 0.1}"#,
+    ]
+
     func specification(output: URL, epochs: Int = 2, method: String = "dah") -> RunSpecification {
         var specification = RunSpecification()
-        specification.method = method
-        specification.backbone = method == "dah" ? "lenet-bn" : "lenet"
+        specification.method = Self.compositions[method] == nil ? method : "composed"
+        specification.backbone = method == "dah" || method == "composed-dann" ? "lenet-bn" : "lenet"
         specification.dataset = "optdigits-to-mfeat"
         specification.bits = 16
         specification.batchSize = 100
         specification.trainingLimit = 300
         specification.validationDatabaseLimit = 200
         specification.methodConfiguration =
-            method == "intersectant-gan" ? #"{"pseudoLabelThreshold": 0.5, "pretrainEpochs": 1}"# : #"{"pseudoLabelThreshold": 0.5}"#
+            Self.compositions[method]
+            ?? (method == "intersectant-gan" ? #"{"pseudoLabelThreshold": 0.5, "pretrainEpochs": 1}"# : #"{"pseudoLabelThreshold": 0.5}"#)
         specification.trainer.epochs = epochs
         specification.trainer.learningRateMilestones = [1]
         specification.trainer.progress = .quiet
@@ -39,7 +52,7 @@ struct DomainAdaptationRunTests {
         return state
     }
 
-    @Test(arguments: ["dah", "intersectant-gan"])
+    @Test(arguments: ["dah", "intersectant-gan", "composed-dann", "composed-coral"])
     func permutingTheTargetLabelsLeavesTheTrainedWeightsBitIdentical(method: String) throws {
         let (first, second) = (temporaryDirectory(), temporaryDirectory())
         defer {
@@ -53,7 +66,7 @@ struct DomainAdaptationRunTests {
         #expect(permuted.target.labels != pair.target.labels)
 
         // Intersectant-GAN pre-trains for one epoch: two epochs reach its adversarial stage.
-        let epochs = method == "dah" ? 1 : 2
+        let epochs = method == "intersectant-gan" ? 2 : 1
         let reference = try Experiment(specification(output: first, epochs: epochs, method: method), domainPair: pair)
         #expect(reference.trainsOnTarget)
         let referenceSummary = try reference.train(resume: false)
@@ -68,7 +81,7 @@ struct DomainAdaptationRunTests {
 
     /// DAH is interrupted after its first epoch; Intersectant-GAN (pre-training, then one
     /// adversarial stage of two epochs) in the middle of its adversarial stage.
-    @Test(arguments: [("dah", 2, 1), ("intersectant-gan", 3, 2)])
+    @Test(arguments: [("dah", 2, 1), ("intersectant-gan", 3, 2), ("composed-dann", 2, 1), ("composed-coral", 2, 1)])
     func interruptedThenResumedEqualsUninterrupted(method: String, epochs: Int, stopAfter: Int) throws {
         let (straight, interrupted) = (temporaryDirectory(), temporaryDirectory())
         defer {

@@ -65,7 +65,10 @@ struct SupervisedRealDigitsTests {
     @Test(arguments: ["dcwh", "idcwh"])
     func classwiseMethodsAt48BitsStayFiniteWithCentersInTheCodeCube(method: String) throws {
         let run = try trainAndEvaluate(specification(method: method, bits: 48, epochs: 3))
-        let centers = try #require(run.experiment.method.network.namedParameters().first { $0.0 == "centers" }).1.value.scalars
+        // IDCWH's network holds them as `centers`; DCWH, a composition, as its classwise loss's.
+        let centers = try #require(
+            run.experiment.method.network.namedParameters().first { $0.0 == "centers" || $0.0 == "losses.classwise.centers" }
+        ).1.value.scalars
         #expect(centers.allSatisfy { $0.isFinite && abs($0) <= 1.05 }, "\(method): largest |μ| \(centers.map(abs).max() ?? .nan)")
         for row in 0..<10 {
             let norm = centers[(row * 48)..<((row + 1) * 48)].map { $0 * $0 }.reduce(0, +).squareRoot()

@@ -45,7 +45,8 @@ struct IntersectantGANTests {
         // sign(0.5, −0.2, 0, −1) = (1, −1, 1, −1): ½ · (0.25 + 0.64 + 1 + 0) / 4.
         let codes = Tensor(shape: [2, 2], scalars: [0.5, -0.2, 0, -1])
         // The term is ½ · HashingCore's per-bit mean (the method applies the ½ in its weight).
-        #expect(abs(0.5 * signQuantizationLoss(codes).item - 0.5 * 1.89 / 4) < 1e-6)
+        let term: Float = 0.5 * quantizationLoss(codes, normalization: .perBit).item
+        #expect(abs(term - 0.5 * 1.89 / 4) < 1e-6)
     }
 
     @Test func discriminatorTargetsAreTheClassForRealImagesAndIndexNForGeneratedOnes() {
@@ -71,7 +72,7 @@ struct IntersectantGANTests {
         let labels = [0, 2, 1, 1, 0]
         checkGradients(at: [codes], "pairs") { pairwiseHashLoss(codes: $0[0], labels: labels) }
         let awayFromZero = randomTensor([4, 5], seed: 3, low: 0.1, high: 0.9) * Tensor(shape: [5], scalars: [1, -1, 1, -1, 1])
-        checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { signQuantizationLoss($0[0]) * 0.5 }
+        checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { quantizationLoss($0[0], normalization: .perBit) * 0.5 }
         let real = randomTensor([4, 4], seed: 7)
         let fake = randomTensor([3, 4], seed: 8)
         checkGradients(at: [real, fake], "discriminator") {

@@ -65,7 +65,7 @@ struct TorchGoldenTests {
             let labels = try c.ints("labels")
             try expectMatchesTorch(c, inputNames: ["codes"]) { x in pairwiseHashLoss(codes: x[0], labels: labels) }
         case "sign_quantization":
-            try expectMatchesTorch(c, inputNames: ["codes"]) { x in signQuantizationLoss(x[0]) }
+            try expectMatchesTorch(c, inputNames: ["codes"]) { x in quantizationLoss(x[0], normalization: .perBit) }
         case "discriminator_losses":
             let labels = try partialLabels("real_labels")
             try expectMatchesTorch(c, inputNames: ["real_logits", "fake_logits"]) { x in
@@ -79,7 +79,7 @@ struct TorchGoldenTests {
             let sourceLabels = try c.ints("source_labels")
             let targetLabels = try partialLabels("target_labels")
             try expectMatchesTorch(c, inputNames: ["source", "target"]) { x in
-                ClassCentroidAlignment().loss(source: x[0], sourceLabels: sourceLabels, target: x[1], targetLabels: targetLabels)
+                classCentroidAlignment(source: x[0], sourceLabels: sourceLabels, target: x[1], targetLabels: targetLabels)
             }
         default:
             throw TorchFixtureError.unsupportedOperation(c.op, caseName: c.name)

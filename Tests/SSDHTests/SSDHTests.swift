@@ -14,45 +14,61 @@ func ssdhContext(bits: Int, seed: UInt64 = 1) throws -> MethodContext {
 
 @Suite("SSDH")
 struct SSDHTests {
+    /// A classification loss whose classifier is the identity on 3-bit codes: its logits are the codes.
+    func identityClassifier(kind: ClassificationLoss.Kind = .softmax) -> ClassificationLoss {
+        var generator = SeededGenerator(seed: 1)
+        let loss = ClassificationLoss(bitCount: 3, classCount: 3, kind: kind, generator: &generator)
+        loss.classifier.weight.value = Tensor(shape: [3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1])
+        loss.classifier.bias?.value = Tensor.zeros([3])
+        return loss
+    }
+
     @Test func lossTermsMatchHandComputedValues() throws {
-        let activations = Tensor(shape: [2, 2], scalars: [0.9, 0.1, 0.6, 0.7])
-        let logits = Tensor(shape: [2, 3], scalars: [2, 0, 1, 0, 0, 0])
-        let output = HashingOutput(codes: activations, logits: logits)
+        let activations = testStepOutputs(codes: Tensor(shape: [2, 2], scalars: [0.9, 0.1, 0.6, 0.7]), labels: [0, 2])
         // E2 = (1/N)(1/K) Σ (a − 0.5)² = (0.16 + 0.16 + 0.01 + 0.04) / 4; the term is −β·E2.
-        expectClose(SSDHBinarizationLoss(weight: 2).terms(for: output, labels: [0, 2])[0].value.item, -2 * 0.0925)
+        expectClose(BinarizationLoss().terms(activations, weight: 2, progress: testProgress())[0].value.item, -2 * 0.0925)
         // E3 = (1/N) Σ (mean_k a − 0.5)² = (0² + 0.15²) / 2.
-        expectClose(SSDHBalanceLoss(weight: 1).terms(for: output, labels: [0, 2])[0].value.item, 0.01125)
+        expectClose(BalanceLoss().terms(activations, weight: 1, progress: testProgress())[0].value.item, 0.01125)
         // Softmax cross-entropy, mean over the batch.
         let first = -log(exp(2.0) / (exp(2.0) + 1 + exp(1.0)))
         let second = log(3.0)
-        expectClose(try SSDHClassificationLoss().terms(for: output, labels: [0, 2])[0].value.item, Float((first + second) / 2))
+        let logits = testStepOutputs(codes: Tensor(shape: [2, 3], scalars: [2, 0, 1, 0, 0, 0]), labels: [0, 2])
+        expectClose(try identityClassifier().terms(logits, weight: 1, progress: testProgress())[0].value.item, Float((first + second) / 2))
         // Multi-label hinge: only (y=0, ŷ=0.3), (y=0, ŷ=0.4) and (y=1, ŷ=0.8) violate: ½(0.09 + 0.16 + 0.04) / N.
-        let scores = Tensor(shape: [2, 3], scalars: [1.5, 0.3, -0.2, 0.4, -1, 0.8])
-        let hinge = try SSDHClassificationLoss(kind: .multiLabelHinge).terms(for: HashingOutput(codes: activations, logits: scores), labels: [0, 2])
+        let scores = testStepOutputs(codes: Tensor(shape: [2, 3], scalars: [1.5, 0.3, -0.2, 0.4, -1, 0.8]), labels: [0, 2])
+        let hinge = try identityClassifier(kind: .multiLabelHinge).terms(scores, weight: 1, progress: testProgress())
         expectClose(hinge[0].value.item, 0.0725)
     }
 
     @Test func theMultiLabelHingeTakesLabelSetsAndSoftmaxRefusesThem() throws {
-        let activations = Tensor(shape: [2, 2], scalars: [0.9, 0.1, 0.6, 0.7])
         let scores = Tensor(shape: [2, 3], scalars: [1.5, 0.3, -0.2, 0.4, -1, 0.8])
-        let output = HashingOutput(codes: activations, logits: scores)
         // Image 0 shows classes 0 and 2, image 1 class 1 (listed twice, counted once). Violations:
         // (0: y=0, ŷ=0.3), (0: y=1, ŷ=−0.2 → 1.2), (1: y=0, ŷ=0.4), (1: y=1, ŷ=−1 → 2), (1: y=0, ŷ=0.8).
         let labels = BatchLabels(sets: [[2, 0], [1, 1]])
         #expect(labels.sets == [[0, 2], [1]] && labels.classes == nil)
-        let hinge = try SSDHClassificationLoss(kind: .multiLabelHinge).terms(for: output, labels: labels)
+        let output = testStepOutputs(codes: scores, labels: labels)
+        let hinge = try identityClassifier(kind: .multiLabelHinge).terms(output, weight: 1, progress: testProgress())
         expectClose(hinge[0].value.item, Float(0.5 * (0.09 + 1.44 + 0.16 + 4 + 0.64) / 2))
-        #expect(throws: TrainingError.self) { try SSDHClassificationLoss().terms(for: output, labels: labels) }
+        #expect(throws: TrainingError.self) { try identityClassifier().terms(output, weight: 1, progress: testProgress()) }
         // An image with no label at all is a row of negatives.
-        let none = try SSDHClassificationLoss(kind: .multiLabelHinge).terms(for: output, labels: BatchLabels(sets: [[], [1]]))
+        let none = try identityClassifier(kind: .multiLabelHinge).terms(
+            testStepOutputs(codes: scores, labels: BatchLabels(sets: [[], [1]])), weight: 1, progress: testProgress())
         expectClose(none[0].value.item, Float(0.5 * (2.25 + 0.09 + 0.16 + 4 + 0.64) / 2))
     }
 
     @Test func multiLabelHingeGradientMatchesFiniteDifferences() {
         let targets = Tensor(shape: [2, 3], scalars: [1, 0, 1, 0, 1, 0])
         checkGradients(at: [Tensor(shape: [2, 3], scalars: [1.5, 0.3, -0.2, 0.4, -1, 0.8])], step: 1e-3) {
-            SSDHClassificationLoss.multiLabelHinge(scores: $0[0], targets: targets, exponent: 2)
+            multiLabelHinge(scores: $0[0], targets: targets, exponent: 2)
         }
+    }
+
+    @Test func ssdhIsTheCompositionOfItsPaperParts() throws {
+        let method = try SSDHMethod(configuration: SSDHConfiguration(), context: ssdhContext(bits: 12))
+        #expect(method.configuration.hashLayer.name == "sigmoid" && method.binarization == .greaterThanHalf)
+        #expect(method.losses.map(\.specification.name) == ["classification", "binarization", "balance"])
+        let paths = Set(method.network.namedParameters().map(\.path))
+        #expect(paths.contains("hash.linear.weight") && paths.contains("losses.classification.classifier.weight"))
     }
 
     @Test func registryBuildsSSDHByNameAndListsIt() throws {
@@ -60,7 +76,7 @@ struct SSDHTests {
         #expect(registry.names.contains("ssdh"))
         let method = try registry.make("ssdh", configuration: Data(#"{"beta": 0.5}"#.utf8), context: ssdhContext(bits: 12))
         let ssdh = try #require(method as? SSDHMethod)
-        #expect(ssdh.configuration.beta == 0.5 && ssdh.configuration.gamma == 1)
+        #expect(ssdh.ssdhConfiguration.beta == 0.5 && ssdh.ssdhConfiguration.gamma == 1)
         #expect(method.bitCount == 12)
     }
 
@@ -97,12 +113,10 @@ struct SSDHTests {
 
     @Test func codeTermsRampInOverTheConfiguredEpochs() throws {
         let method = try SSDHMethod(configuration: SSDHConfiguration(), context: ssdhContext(bits: 12))
-        let start = method.losses(progress: TrainingProgress(epoch: 0, epochCount: 4, step: 0, stepsPerEpoch: 10))
-        let half = method.losses(progress: TrainingProgress(epoch: 0, epochCount: 4, step: 5, stepsPerEpoch: 10))
-        let later = method.losses(progress: TrainingProgress(epoch: 2, epochCount: 4, step: 0, stepsPerEpoch: 10))
-        #expect((start[1] as! SSDHBinarizationLoss).weight == 0)
-        #expect((half[1] as! SSDHBinarizationLoss).weight == 0.5)
-        #expect((later[2] as! SSDHBalanceLoss).weight == 1)
+        let weights = { (progress: TrainingProgress) in method.losses.map { $0.specification.weight(at: progress) } }
+        #expect(weights(TrainingProgress(epoch: 0, epochCount: 4, step: 0, stepsPerEpoch: 10)) == [1, 0, 0])
+        #expect(weights(TrainingProgress(epoch: 0, epochCount: 4, step: 5, stepsPerEpoch: 10)) == [1, 0.5, 0.5])
+        #expect(weights(TrainingProgress(epoch: 2, epochCount: 4, step: 0, stepsPerEpoch: 10)) == [1, 1, 1])
     }
 
     @Test func nonFiniteLossIsReportedNotApplied() throws {

@@ -50,12 +50,12 @@ struct SemanticHashTests {
         let codes = Tensor(shape: [2, 2], scalars: [1, 0, 0, 1])
         let prototypes = Tensor(shape: [2, 2], scalars: [0, 0, 1, 1])
         // Per-bit means (K = 2): ‖(1, 0)‖²/2 + ‖(−1, 0)‖²/2 = 1, and so on.
-        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [0, 1]).item, 1)
-        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [1, 1]).item, 1)
-        expectClose(prototypeCenterSum(codes: codes, prototypes: prototypes, labels: [1, 0]).item, 1)
-        expectClose(prototypeCenterSum(codes: prototypes, prototypes: prototypes, labels: [0, 1]).item, 0)
+        expectClose(centerLossSum(codes: codes, centers: prototypes, labels: [0, 1]).item, 1)
+        expectClose(centerLossSum(codes: codes, centers: prototypes, labels: [1, 1]).item, 1)
+        expectClose(centerLossSum(codes: codes, centers: prototypes, labels: [1, 0]).item, 1)
+        expectClose(centerLossSum(codes: prototypes, centers: prototypes, labels: [0, 1]).item, 0)
         // (0.5 − 1)² + (−0.25 + 1)² over 2 entries.
-        expectClose(signQuantizationLoss(Tensor(shape: [1, 2], scalars: [0.5, -0.25])).item, 0.40625)
+        expectClose(quantizationLoss(Tensor(shape: [1, 2], scalars: [0.5, -0.25]), normalization: .perBit).item, 0.40625)
     }
 
     // MARK: - Gradients
@@ -66,12 +66,12 @@ struct SemanticHashTests {
         let labels = [0, 2, 1, 1, 0]
         checkGradients(at: [codes, prototypes], "softmax") { prototypeSoftmaxLoss(codes: $0[0], prototypes: $0[1], labels: labels, scale: 10) }
         checkGradients(at: [codes, prototypes], "hinge") { prototypeHingeLoss(codes: $0[0], prototypes: $0[1], labels: labels, margin: 1) }
-        checkGradients(at: [codes], "center") { prototypeCenterSum(codes: $0[0], prototypes: prototypes, labels: labels) }
+        checkGradients(at: [codes], "center") { centerLossSum(codes: $0[0], centers: prototypes, labels: labels) }
         // The prototypes are the center loss's targets: no gradient reaches them.
-        let (_, toPrototypes) = valueAndGradient(at: [prototypes]) { prototypeCenterSum(codes: codes, prototypes: $0[0], labels: labels) }
+        let (_, toPrototypes) = valueAndGradient(at: [prototypes]) { centerLossSum(codes: codes, centers: $0[0], labels: labels) }
         #expect(toPrototypes[0].scalars.allSatisfy { $0 == 0 })
         let awayFromZero = randomTensor([4, 5], seed: 3, low: 0.1, high: 0.9) * Tensor(shape: [5], scalars: [1, -1, 1, -1, 1])
-        checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { signQuantizationLoss($0[0]) }
+        checkGradients(at: [awayFromZero], step: 1e-3, "quantization") { quantizationLoss($0[0], normalization: .perBit) }
     }
 
     @Test(arguments: TorchFixture.caseNames("label_prototypes"))
@@ -92,7 +92,7 @@ struct SemanticHashTests {
             let (labels, weight, count) = (try c.ints("labels"), try c.float("weight"), try c.int("count"))
             let prototypes = try c.tensor("prototypes")
             try expectMatchesTorch(c, inputNames: ["codes"]) {
-                prototypeCenterSum(codes: $0[0], prototypes: prototypes, labels: labels) * (weight / 2 / Float(count))
+                centerLossSum(codes: $0[0], centers: prototypes, labels: labels) * (weight / 2 / Float(count))
             }
         case "prototypes_from_words":
             // The module itself: its frozen word embeddings through its projection and tanh.
@@ -106,7 +106,7 @@ struct SemanticHashTests {
                 return module()
             }
         case "sign_quantization":
-            try expectMatchesTorch(c, inputNames: ["codes"]) { signQuantizationLoss($0[0]) }
+            try expectMatchesTorch(c, inputNames: ["codes"]) { quantizationLoss($0[0], normalization: .perBit) }
         default:
             Issue.record("\(name): unknown op \(c.op)")
         }
@@ -116,19 +116,19 @@ struct SemanticHashTests {
 
     @Test func wordEmbeddingsAreFrozenAndProjectedWhileFreeEmbeddingsAreLearned() throws {
         let words = try #require(try MethodCatalog.registry().make("semantic-hash", context: context(bits: 8)) as? SemanticHashMethod)
-        #expect(words.model.prototypes.usesWordEmbeddings)
-        #expect(!words.model.prototypes.embeddings.isTrainable)
-        #expect(words.model.prototypes().shape == [3, 8])
-        #expect(words.optimizers[0].optimizer.parameters.contains { $0 === words.model.prototypes.projection?.weight })
+        #expect(words.prototypeLoss.prototypes.usesWordEmbeddings)
+        #expect(!words.prototypeLoss.prototypes.embeddings.isTrainable)
+        #expect(words.prototypeLoss.prototypes().shape == [3, 8])
+        #expect(words.optimizers[0].optimizer.parameters.contains { $0 === words.prototypeLoss.prototypes.projection?.weight })
 
         let none = try #require(try MethodCatalog.registry().make("semantic-hash", context: context(bits: 8, words: false)) as? SemanticHashMethod)
         let declined = try #require(
             try MethodCatalog.registry().make(
                 "semantic-hash", configuration: Data(#"{"useLabelEmbeddings": false}"#.utf8), context: context(bits: 8)) as? SemanticHashMethod)
         for method in [none, declined] {
-            #expect(!method.model.prototypes.usesWordEmbeddings)
-            #expect(method.model.prototypes.embeddings.shape == [3, 8] && method.model.prototypes.embeddings.isTrainable)
-            #expect(method.optimizers[0].optimizer.parameters.contains { $0 === method.model.prototypes.embeddings })
+            #expect(!method.prototypeLoss.prototypes.usesWordEmbeddings)
+            #expect(method.prototypeLoss.prototypes.embeddings.shape == [3, 8] && method.prototypeLoss.prototypes.embeddings.isTrainable)
+            #expect(method.optimizers[0].optimizer.parameters.contains { $0 === method.prototypeLoss.prototypes.embeddings })
         }
     }
 
@@ -149,7 +149,7 @@ struct SemanticHashTests {
         let method = try #require(try MethodCatalog.registry().make("semantic-hash", context: context(bits: 8)) as? SemanticHashMethod)
         let (images, _) = toyDigits(count: 6, seed: 1)
         let output = method.model.inferenceMode { method.model(images, domain: .source) }
-        let prototypes = method.model.prototypes()
+        let prototypes = method.prototypeLoss.prototypes()
         let (codes, p) = (output.codes.scalars, prototypes.scalars)
         var nearest: [Int] = []
         for row in 0..<6 {
@@ -195,7 +195,7 @@ struct SemanticHashTests {
         for step in 0..<40 {
             let values = try method.trainingStep(batch, progress: progress(step))
             #expect(values.allSatisfy { $0.value.isFinite })
-            #expect(values.map(\.name) == ["prototype-softmax", "quantization", "center", "target-quantization", "target-center"])
+            #expect(values.map(\.name) == ["prototype-softmax", "quantization", "target-quantization", "center", "target-center"])
             totals.append(values.map(\.value).reduce(0, +))
         }
         let (first, last): (Float, Float) = (totals.prefix(5).reduce(0, +), totals.suffix(5).reduce(0, +))
@@ -212,11 +212,12 @@ struct SemanticHashTests {
                 try MethodCatalog.registry().make(
                     "dah", configuration: Data(#"{"pseudoLabelThreshold": \#(threshold), "centerWeight": 0.4}"#.utf8),
                     context: context(bits: 8, domains: 2)) as? DAHMethod)
-            let (terms, selection) = try method.lossTerms(source: batch.source, target: batch.target!)
+            let step = try method.lossTerms(batch, progress: progress(0))
+            let (terms, selection) = (step.terms, try #require(step.selection))
             // The same forward again (training mode, same batches) gives the outputs to check by hand.
-            let prototypes = method.model.prototypes()
-            let targetCodes = method.model.codes(batch.target!.images, domain: .target)
-            let sourceCodes = method.model.codes(batch.source.images, domain: .source)
+            let prototypes = method.prototypeLoss.prototypes()
+            let targetCodes = method.model.hash(method.model.backbone.features(batch.target!.images, domain: .target))
+            let sourceCodes = method.model.hash(method.model.backbone.features(batch.source.images, domain: .source))
             let probabilities = prototypeLogits(codes: targetCodes, prototypes: prototypes, scale: 10).softmax(alongAxis: 1)
             var expectedRows: [Int] = []
             var expectedLabels: [Int] = []
@@ -239,10 +240,10 @@ struct SemanticHashTests {
             let expectedTarget =
                 expectedRows.isEmpty
                 ? 0
-                : prototypeCenterSum(codes: targetCodes.indexSelect(expectedRows), prototypes: prototypes, labels: expectedLabels).item
+                : centerLossSum(codes: targetCodes.indexSelect(expectedRows), centers: prototypes, labels: expectedLabels).item
             expectClose(targetCenter, 0.2 * expectedTarget / count, rtol: 1e-4)
             expectClose(
-                sourceCenter, 0.2 * prototypeCenterSum(codes: sourceCodes, prototypes: prototypes, labels: batch.source.labels!).item / count,
+                sourceCenter, 0.2 * centerLossSum(codes: sourceCodes, centers: prototypes, labels: batch.source.labels!).item / count,
                 rtol: 1e-4)
         }
     }

@@ -118,3 +118,14 @@ public func toyDomainPair(count: Int) -> TrainingBatch {
         source: DomainBatch(images: images, labels: labels, indices: Array(0..<count), domain: .source),
         target: DomainBatch(images: targetImages * 0.6 + 0.3, labels: nil, indices: Array(100..<(100 + count)), domain: .target))
 }
+
+/// A source domain's step outputs for testing a loss on given codes: features equal the codes.
+public func testStepOutputs(codes: Tensor, labels: BatchLabels? = nil, pseudoLabels: [Int?]? = nil, domain: Domain = .source) -> StepOutputs {
+    StepOutputs(
+        features: codes, codes: codes, labels: labels, pseudoLabels: pseudoLabels, indices: Array(0..<codes.shape[0]), domain: domain)
+}
+
+/// A training progress at `epoch` (fractional) of a run of `epochs` epochs of 10 steps.
+public func testProgress(epoch: Double = 0, epochs: Int = 1) -> TrainingProgress {
+    TrainingProgress(epoch: Int(epoch), epochCount: epochs, step: Int((epoch - Double(Int(epoch))) * 10), stepsPerEpoch: 10)
+}

@@ -143,6 +143,13 @@ public struct TorchCase: Decodable {
         return value
     }
 
+    public func floats(_ name: String) throws -> [Float] {
+        guard case .array(let values)? = params[name] else { throw TorchFixtureError.missingParameter(name, caseName: self.name) }
+        let numbers = values.compactMap(\.double).map(Float.init)
+        guard numbers.count == values.count else { throw TorchFixtureError.missingParameter(name, caseName: self.name) }
+        return numbers
+    }
+
     public func intMatrix(_ name: String) throws -> [[Int]] {
         guard case .array(let rows)? = params[name] else { throw TorchFixtureError.missingParameter(name, caseName: self.name) }
         let matrix = rows.compactMap(\.ints)

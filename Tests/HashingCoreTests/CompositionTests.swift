@@ -1,0 +1,222 @@
+import Foundation
+import HashingCore
+import NeuralNet
+import TensorCore
+import TestSupport
+import Testing
+
+/// A small backbone for testing compositions without the Backbones target: flatten → linear → ReLU,
+/// with batch norm per domain.
+final class TinyBackbone: Module, Backbone {
+    let linear: Linear
+    let norm: DomainSpecificBatchNorm
+    let inputShape: [Int]
+    var featureCount: Int { linear.outputFeatures }
+
+    init(inputShape: [Int], domainCount: Int, generator: inout SeededGenerator) {
+        self.inputShape = inputShape
+        linear = Linear(inputFeatures: inputShape.reduce(1, *), outputFeatures: 12, generator: &generator)
+        norm = DomainSpecificBatchNorm(featureCount: 12, expectedRank: 2, domainCount: domainCount)
+    }
+
+    func features(_ images: Tensor, domain: Domain) -> Tensor {
+        norm(linear(images.reshaped([images.shape[0], -1])), domain: domain).relu()
+    }
+
+    static let registration = BackboneRegistration(name: "tiny", summary: "test backbone") { shape, domains, generator in
+        TinyBackbone(inputShape: shape, domainCount: domains, generator: &generator)
+    }
+}
+
+func compositionContext(bits: Int = 8, domains: Int = 1, seed: UInt64 = 3) -> MethodContext {
+    MethodContext(
+        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: TinyBackbone.registration, domainCount: domains, seed: seed,
+        labelEmbeddings: randomTensor([3, 5], seed: 9))
+}
+
+func composition(_ json: String) throws -> CompositionConfiguration {
+    try JSONDecoder().decode(CompositionConfiguration.self, from: Data(json.utf8))
+}
+
+func composed(_ json: String, bits: Int = 8, domains: Int = 1) throws -> any HashingMethod {
+    try ComposedMethod.registration(components: StandardComponents.registry()).make(
+        configuration: Data(json.utf8), context: compositionContext(bits: bits, domains: domains))
+}
+
+@Suite("Components and compositions")
+struct CompositionTests {
+    @Test func everyComponentIsRegisteredWithAKebabCaseNameASummaryAndDefaultsThatBuild() throws {
+        let registry = StandardComponents.registry()
+        #expect(registry.hashLayers.names == ["sigmoid", "tanh", "identity"])
+        #expect(
+            registry.losses.names == [
+                "classification", "binarization", "balance", "classwise", "center-similarity", "quantization", "bounded-output", "prototype",
+                "pairwise",
+            ])
+        #expect(registry.adapters.names == ["dann", "coral", "mmd", "center", "centroid-alignment"])
+        let kebab = { (name: String) in name.allSatisfy { $0.isLowercase || $0 == "-" } }
+        var generator = SeededGenerator(seed: 1)
+        let classwise = try registry.losses.registration(named: "classwise").make(
+            context: ComponentContext(bitCount: 4, classCount: 3, featureCount: 6), generator: &generator)
+        let context = ComponentContext(bitCount: 4, classCount: 3, featureCount: 6, losses: [classwise])
+        for entry in registry.hashLayers.entries {
+            #expect(kebab(entry.name) && !entry.summary.isEmpty && entry.defaultConfigurationJSON().hasPrefix("{"))
+            #expect(try entry.make(context: context, generator: &generator).bitCount == 4)
+        }
+        for entry in registry.losses.entries {
+            #expect(kebab(entry.name) && !entry.summary.isEmpty && entry.defaultConfigurationJSON().hasPrefix("{"))
+            _ = try entry.make(context: context, generator: &generator)
+        }
+        for entry in registry.adapters.entries {
+            #expect(kebab(entry.name) && !entry.summary.isEmpty && entry.defaultConfigurationJSON().hasPrefix("{"))
+            _ = try entry.make(context: context, generator: &generator)
+        }
+    }
+
+    @Test func hashLayersOwnTheirBinarization() throws {
+        let registry = StandardComponents.registry()
+        var generator = SeededGenerator(seed: 1)
+        let context = ComponentContext(bitCount: 4, classCount: 3, featureCount: 6)
+        let sigmoid = try registry.hashLayers.registration(named: "sigmoid").make(context: context, generator: &generator)
+        let tanh = try registry.hashLayers.registration(named: "tanh").make(context: context, generator: &generator)
+        #expect(sigmoid.binarization == .greaterThanHalf && tanh.binarization == .nonNegative)
+        let outputs = Tensor(shape: [1, 4], scalars: [0.2, 0.5, 0.7, 0])
+        #expect(sigmoid.binarization.bits(outputs) == [[false, false, true, false]])
+        #expect(tanh.binarization.bits(outputs) == [[true, true, true, true]])
+        // SSDH's N(0, 0.01²) initialisation, bias 0.
+        let normal = try registry.hashLayers.registration(named: "sigmoid").make(
+            configuration: Data(#"{"initialization": "normal", "standardDeviation": 0.01}"#.utf8), context: context, generator: &generator)
+        let layer = try #require(normal as? LinearHashLayer)
+        #expect(layer.linear.bias!.value.scalars.allSatisfy { $0 == 0 } && layer.linear.weight.value.scalars.allSatisfy { abs($0) < 0.06 })
+    }
+
+    @Test func badNamesAndKeysGiveOneLineNamingTheChoices() throws {
+        let registry = StandardComponents.registry()
+        var generator = SeededGenerator(seed: 1)
+        let context = ComponentContext(bitCount: 4, classCount: 3, featureCount: 6)
+        let unknown = try #require(throws: RegistryError.self) { try registry.losses.registration(named: "classwize") }
+        #expect(unknown.description == "unknown loss 'classwize'; available: \(registry.losses.names.joined(separator: ", "))")
+        let adapter = try #require(throws: RegistryError.self) { try registry.adapters.registration(named: "dan") }
+        #expect(adapter.description.hasPrefix("unknown domain adapter 'dan'; available: dann, coral"))
+        let key = try #require(throws: RegistryError.self) {
+            try registry.losses.registration(named: "quantization").make(
+                configuration: Data(#"{"normalisation": "per-bit"}"#.utf8), context: context, generator: &generator)
+        }
+        #expect(key.description == "loss 'quantization' has no configuration field 'normalisation'; fields: normalization")
+        let value = try #require(throws: RegistryError.self) {
+            try registry.losses.registration(named: "classwise").make(
+                configuration: Data(#"{"inverseVariance": -1}"#.utf8), context: context, generator: &generator)
+        }
+        #expect(value.description.contains("inverseVariance") && !value.description.contains("\n"))
+        // Center similarity needs the classwise loss's centers.
+        let order = try #require(throws: RegistryError.self) {
+            try registry.losses.registration(named: "center-similarity").make(context: context, generator: &generator)
+        }
+        #expect(order.description.contains("classwise"))
+        // A composition naming an unknown part fails when built, with the same line.
+        let bad = try #require(throws: RegistryError.self) { try composed(#"{"losses": ["classwise", "quantisation"]}"#) }
+        #expect(bad.description.hasPrefix("unknown loss 'quantisation'; available: classification"))
+        let layer = try #require(throws: RegistryError.self) { try composed(#"{"hashLayer": "relu"}"#) }
+        #expect(layer.description == "unknown hash layer 'relu'; available: sigmoid, tanh, identity")
+        // An adapter that reads pseudo-labels needs a loss that classifies.
+        let unscored = try #require(throws: RegistryError.self) { try composed(#"{"losses": ["pairwise"], "adapters": ["center"]}"#) }
+        #expect(unscored.description.contains("no loss classifies"))
+    }
+
+    @Test func specificationsParseFromTheCommandLineAndFromJSON() throws {
+        let plain = try ComponentSpecification.parse("dann")
+        #expect(plain == ComponentSpecification("dann"))
+        let weighted = try ComponentSpecification.parse(#"quantization={"weight": 0.01, "normalization": "per-image", "rampEpochs": 2}"#)
+        #expect(weighted.name == "quantization" && weighted.weight == 0.01 && weighted.rampEpochs == 2)
+        #expect(weighted.settings == #"{"normalization":"per-image"}"#)
+        #expect(throws: RegistryError.self) { try ComponentSpecification.parse("quantization={weight}") }
+        #expect(throws: RegistryError.self) { try ComponentSpecification.parse(#"quantization={"weight": -1}"#) }
+        let configuration = try composition(
+            #"{"hashLayer": "sigmoid", "losses": ["classification", {"name": "binarization", "rampEpochs": 1}], "adapters": [{"name": "dann", "weight": 0.3, "hiddenWidth": 64}]}"#
+        )
+        #expect(configuration.losses.map(\.name) == ["classification", "binarization"] && configuration.adapters[0].weight == 0.3)
+        #expect(configuration.adapters[0].settings == #"{"hiddenWidth":64}"#)
+        // Round trip.
+        let encoded = try JSONEncoder().encode(configuration)
+        #expect(try JSONDecoder().decode(CompositionConfiguration.self, from: encoded) == configuration)
+    }
+
+    @Test(arguments: [
+        #"{"hashLayer": "sigmoid", "losses": ["classification", "binarization", "balance"]}"#,
+        #"{"hashLayer": "sigmoid", "losses": ["classwise"]}"#,
+        #"{"losses": ["prototype", {"name": "quantization", "weight": 0.1}], "adapters": ["center"], "sourceOnly": true}"#,
+        #"{"losses": ["classwise", "center-similarity", {"name": "quantization", "weight": 0.01, "normalization": "per-image"}]}"#,
+        #"{"hashLayer": "identity", "losses": ["classification", "pairwise", {"name": "bounded-output", "weight": 10}]}"#,
+    ])
+    func supervisedCompositionsTrainToFiniteDecreasingLossesAndCodesOfTheConfiguredWidth(json: String) throws {
+        let method = try composed(json, bits: 12)
+        #expect(!method.adaptsToTarget)
+        let (images, labels) = toyDigits(count: 24, seed: 3)
+        let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
+        var totals: [Float] = []
+        for step in 0..<30 {
+            let terms = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 1, step: step, stepsPerEpoch: 30))
+            #expect(terms.allSatisfy { $0.value.isFinite })
+            totals.append(terms.map(\.value).reduce(0, +))
+        }
+        #expect(totals.suffix(5).reduce(0, +) < totals.prefix(5).reduce(0, +), "\(json): \(totals)")
+        let codes = method.binarization.bits(method.encode(images, domain: .source))
+        #expect(codes.count == 24 && codes.allSatisfy { $0.count == 12 })
+        #expect(method.classify(images, domain: .source)?.shape == [24, 3])
+    }
+
+    @Test(arguments: [
+        (#"{"losses": ["classwise", {"name": "quantization", "weight": 0.01}], "adapters": ["dann"]}"#, ["domain"]),
+        (#"{"hashLayer": "sigmoid", "losses": ["classification", "balance"], "adapters": ["coral", "mmd"]}"#, ["target-balance", "coral", "mmd"]),
+        (
+            #"{"losses": ["prototype", "quantization"], "adapters": ["center", "centroid-alignment"], "pseudoLabelThreshold": 0.3, "domainSpecificBatchNorm": true}"#,
+            ["target-quantization", "center", "target-center", "centroid-alignment"]
+        ),
+    ])
+    func adaptiveCompositionsTrainOnBothDomains(json: String, adapterTerms: [String]) throws {
+        let configuration = try composition(json)
+        let method = try composed(json, bits: 12, domains: configuration.domainSpecificBatchNorm ? 2 : 1)
+        #expect(method.adaptsToTarget)
+        let batch = toyDomainPair(count: 24)
+        try method.prepareEpoch(TrainingProgress(epoch: 0, epochCount: 2, step: 0, stepsPerEpoch: 20), data: EpochData { _ in nil })
+        for step in 0..<20 {
+            let terms = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 2, step: step, stepsPerEpoch: 20))
+            #expect(terms.allSatisfy { $0.value.isFinite })
+            #expect(adapterTerms.allSatisfy { name in terms.contains { $0.name == name } }, "\(terms.map(\.name))")
+        }
+        #expect(method.binarization.bits(method.encode(batch.target!.images, domain: .target)).allSatisfy { $0.count == 12 })
+        let error = try #require(throws: TrainingError.self) {
+            _ = try method.trainingStep(
+                TrainingBatch(source: batch.source), progress: TrainingProgress(epoch: 0, epochCount: 1, step: 0, stepsPerEpoch: 1))
+        }
+        #expect(error.description.contains("domain pair"))
+    }
+
+    @Test func partsAreNamedByTheirComponentsAndCenterSimilarityHasItsOwnOptimizer() throws {
+        let method = try #require(
+            try composed(
+                #"{"losses": ["classwise", {"name": "center-similarity", "learningRate": 0.02}, "quantization", "quantization"], "adapters": ["dann"]}"#
+            )
+                as? ComposedMethod)
+        let paths = Set(method.network.namedParameters().map(\.path))
+        #expect(paths.contains("hash.linear.weight") && paths.contains("losses.classwise.centers"))
+        #expect(paths.contains("adapters.dann.discriminator.layers.0.weight"))
+        #expect(method.optimizers.map(\.name) == ["network", "centers"])
+        #expect(method.optimizers[1].baseLearningRate == 0.02)
+        let centers = (method.losses[0].loss as! ClasswiseLoss).centers
+        #expect(method.optimizers[1].optimizer.parameters.count == 1 && method.optimizers[1].optimizer.parameters[0] === centers)
+        #expect(!method.optimizers[0].optimizer.parameters.contains { $0 === centers })
+    }
+
+    @Test func theSameSeedGivesTheSameNetworkAndTheSameSteps() throws {
+        let json = #"{"hashLayer": "sigmoid", "losses": ["classification", "binarization"], "adapters": ["dann", "coral"]}"#
+        let (first, second) = (try composed(json), try composed(json))
+        let batch = toyDomainPair(count: 12)
+        for method in [first, second] {
+            for step in 0..<3 {
+                _ = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 1, step: step, stepsPerEpoch: 3))
+            }
+        }
+        #expect(first.network.stateDictionary().mapValues(\.scalars) == second.network.stateDictionary().mapValues(\.scalars))
+    }
+}
