@@ -39,19 +39,61 @@ public enum OptimizerError: Error, CustomStringConvertible {
     }
 }
 
-/// Shared bookkeeping: argument checks and per-slot state tensors.
-open class OptimizerBase {
+/// The base of every optimizer: the parameter list, the learning rate, the step count, and named
+/// state slots with one tensor per parameter (`"momentum"`; Adam's `"m"` and `"v"`), saved and
+/// restored for checkpoints. A subclass writes the update of one parameter:
+///
+/// ```swift
+/// final class SignSGD: OptimizerBase {
+///     init(_ parameters: [Parameter], learningRate: Float) { super.init(parameters: parameters, learningRate: learningRate) }
+///     override func updateParameter(_ index: Int, value: inout Tensor, gradient: Tensor, state: inout [Tensor]) {
+///         value = value - gradient.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } * learningRate
+///     }
+/// }
+/// ```
+open class OptimizerBase: Optimizer {
     public let parameters: [Parameter]
     public var learningRate: Float
-    public internal(set) var stepCount = 0
-    /// State slots by name (`"momentum"`, `"m"`, `"v"`), one tensor per parameter.
-    var slots: [String: [Tensor]] = [:]
+    public private(set) var stepCount = 0
+    /// The names of the state slots, in order (the order of `state` in ``updateParameter(_:value:gradient:state:)``).
+    public let slotNames: [String]
+    /// State slots by name, one tensor per parameter.
+    private var slots: [String: [Tensor]] = [:]
 
-    init(parameters: [Parameter], learningRate: Float, slotNames: [String]) {
+    /// - Parameter slotNames: the per-parameter state tensors the update keeps, each starting at zero.
+    public init(parameters: [Parameter], learningRate: Float, slotNames: [String] = []) {
         precondition(learningRate >= 0, "optimizer: learning rate \(learningRate) must be ≥ 0")
+        precondition(Set(slotNames).count == slotNames.count, "optimizer: slot names \(slotNames) repeat")
         self.parameters = parameters
         self.learningRate = learningRate
+        self.slotNames = slotNames
         for name in slotNames { slots[name] = parameters.map { Tensor.zeros($0.shape) } }
+    }
+
+    /// Called once per update, before any parameter (per-step constants such as Adam's bias
+    /// corrections). ``stepCount`` is still that of the previous updates. The default does nothing.
+    open func prepareStep() {}
+
+    /// Updates one parameter in place: `value` is the parameter's value and `state` its slots'
+    /// tensors (in ``slotNames`` order), each held uniquely so that in-place writes do not copy.
+    open func updateParameter(_ index: Int, value: inout Tensor, gradient: Tensor, state: inout [Tensor]) {
+        preconditionFailure("\(type(of: self)) must override updateParameter(_:value:gradient:state:)")
+    }
+
+    /// Applies one update from one gradient per parameter (same order, same shapes).
+    public final func update(_ gradients: [Tensor]) {
+        checkGradients(gradients)
+        prepareStep()
+        for (index, parameter) in parameters.enumerated() {
+            var value = parameter.value.detached()
+            parameter.value = Tensor(0)  // release the reference: update in place
+            var state = slotNames.map { slots[$0]![index] }
+            for name in slotNames { slots[name]![index] = Tensor(0) }
+            updateParameter(index, value: &value, gradient: gradients[index], state: &state)
+            for (name, tensor) in zip(slotNames, state) { slots[name]![index] = tensor }
+            parameter.value = value
+        }
+        stepCount += 1
     }
 
     func checkGradients(_ gradients: [Tensor]) {

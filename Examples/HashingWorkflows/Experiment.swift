@@ -6,6 +6,26 @@ import HashingCore
 import MethodCatalog
 import TensorCore
 
+/// The methods and backbones a workflow resolves names in: the catalog's by default, or a
+/// registry with methods of one's own (from another package, or a test).
+public struct Registries {
+    public var methods: MethodRegistry
+    public var backbones: BackboneRegistry
+
+    public init(methods: MethodRegistry, backbones: BackboneRegistry) {
+        self.methods = methods
+        self.backbones = backbones
+    }
+
+    /// The built-in methods and backbones (``MethodCatalog``).
+    public static var standard: Registries { Registries(methods: MethodCatalog.registry(), backbones: MethodCatalog.backbones()) }
+
+    /// The built-in ones and `methods` (their names must be new).
+    public static func standard(adding methods: [MethodRegistration]) throws -> Registries {
+        Registries(methods: try MethodRegistry(MethodCatalog.registrations + methods), backbones: MethodCatalog.backbones())
+    }
+}
+
 /// One domain of a run: its images and how they are split.
 public struct DomainData {
     public let dataset: DigitsDataset
@@ -45,14 +65,18 @@ public final class Experiment {
     ///   - dataDirectory: Where fetched data sets are.
     ///   - domainPair: A pair built in-process to use instead of the catalog's pair of
     ///     `specification.dataset` (which must still name a domain pair).
-    public init(_ specification: RunSpecification, dataDirectory: URL = DataDirectory.resolved(), domainPair: DomainPair? = nil) throws {
+    ///   - registries: Where the method and backbone names are looked up.
+    public init(
+        _ specification: RunSpecification, dataDirectory: URL = DataDirectory.resolved(), domainPair: DomainPair? = nil,
+        registries: Registries = .standard
+    ) throws {
         guard specification.bits >= 1 && specification.bits <= 1024 else {
             throw WorkflowError.invalid("--bits \(specification.bits) is out of range: use 1…1024 (the papers use 12–64)")
         }
         guard specification.batchSize >= 1 else { throw WorkflowError.invalid("--batch-size must be at least 1") }
         // Resolve names first so typos fail before any data is read.
-        let registration = try MethodCatalog.registry().registration(named: specification.method)
-        let backbone = try MethodCatalog.backbones().registration(named: specification.backbone)
+        let registration = try registries.methods.registration(named: specification.method)
+        let backbone = try registries.backbones.registration(named: specification.backbone)
         let isPair = DataCatalog.domainPairNames.contains(specification.dataset)
         guard isPair || DataCatalog.names.contains(specification.dataset) else {
             throw WorkflowError.invalid(
@@ -122,12 +146,14 @@ public final class Experiment {
     }
 
     /// Re-creates the experiment of an existing run directory from its `run.json`.
-    public static func load(runDirectory: URL, dataDirectory: URL = DataDirectory.resolved()) throws -> Experiment {
+    public static func load(
+        runDirectory: URL, dataDirectory: URL = DataDirectory.resolved(), registries: Registries = .standard
+    ) throws -> Experiment {
         let file = runDirectory.appendingPathComponent("run.json")
         guard FileManager.default.fileExists(atPath: file.path) else { throw WorkflowError.missingRun(runDirectory.path) }
         var specification = try JSONDecoder().decode(RunSpecification.self, from: Data(contentsOf: file))
         specification.trainer.outputDirectory = runDirectory.path
-        return try Experiment(specification, dataDirectory: dataDirectory)
+        return try Experiment(specification, dataDirectory: dataDirectory, registries: registries)
     }
 
     /// The run's data in a line: set sizes per domain, and whether the method adapts.

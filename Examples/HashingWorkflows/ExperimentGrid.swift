@@ -285,14 +285,14 @@ public struct ExperimentGrid: Codable, Equatable {
         precisionRecallBits = try container.decodeIfPresent(Int.self, forKey: .precisionRecallBits)
     }
 
-    /// Parses a grid file and validates it (see ``validate()``); errors are one line naming the file.
-    public static func load(contentsOf url: URL) throws -> ExperimentGrid {
+    /// Parses a grid file and validates it (see ``validate(registries:)``); errors are one line naming the file.
+    public static func load(contentsOf url: URL, registries: Registries = .standard) throws -> ExperimentGrid {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw WorkflowError.invalid("\(url.path): no such grid file")
         }
         do {
             let grid = try parse(data)
-            try grid.validate()
+            try grid.validate(registries: registries)
             return grid
         } catch let error as WorkflowError {
             throw WorkflowError.invalid("\(url.path): \(error)")
@@ -325,7 +325,7 @@ public struct ExperimentGrid: Codable, Equatable {
 
     /// Checks names against the method, backbone and data catalogs, every method's configuration
     /// under every variant, and the settings — before anything is trained.
-    public func validate() throws {
+    public func validate(registries: Registries = .standard) throws {
         func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
             if !condition { throw WorkflowError.invalid(message()) }
         }
@@ -341,9 +341,9 @@ public struct ExperimentGrid: Codable, Equatable {
         try requireDistinct(seeds, "seeds")
         try require(Set(variants.map(\.name)).count == variants.count, "two variants share a name: \(variants.map(\.name))")
         try require(defaultVariant || !variants.isEmpty, "\"defaultVariant\" is false but there are no variants: nothing to run")
-        let registry = MethodCatalog.registry()
+        let registry = registries.methods
         let registrations = try methods.map { try registry.registration(named: $0) }
-        let backboneRegistry = MethodCatalog.backbones()
+        let backboneRegistry = registries.backbones
         let backboneRegistrations = try backbones.map { try backboneRegistry.registration(named: $0) }
         for bitCount in bits { try require(bitCount >= 1 && bitCount <= 1024, "bits \(bitCount) is out of range: use 1…1024") }
         for dataset in datasets where !DataCatalog.domainPairNames.contains(dataset) {

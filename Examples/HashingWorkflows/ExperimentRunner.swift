@@ -142,8 +142,12 @@ public final class ExperimentRunner {
     /// The command shown in `results.md`.
     public var command: String?
 
-    public init(grid: ExperimentGrid, output: URL, dataDirectory: URL = DataDirectory.resolved()) throws {
-        try grid.validate()
+    /// The methods and backbones the cells' names are looked up in.
+    public let registries: Registries
+
+    public init(grid: ExperimentGrid, output: URL, dataDirectory: URL = DataDirectory.resolved(), registries: Registries = .standard) throws {
+        self.registries = registries
+        try grid.validate(registries: registries)
         self.grid = grid
         self.output = output
         self.dataDirectory = dataDirectory
@@ -256,7 +260,7 @@ public final class ExperimentRunner {
                     try? FileManager.default.removeItem(at: directory(cell).appendingPathComponent(name))
                 }
             }
-            let experiment = try Experiment(specification, dataDirectory: dataDirectory)
+            let experiment = try Experiment(specification, dataDirectory: dataDirectory, registries: registries)
             let summary = try experiment.train(resume: resume)
             record.epochsCompleted = summary.epochsCompleted
             record.bestEpoch = summary.bestEpoch

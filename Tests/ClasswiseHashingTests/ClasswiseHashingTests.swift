@@ -1,7 +1,6 @@
 import ClasswiseHashing
 import Foundation
 import HashingCore
-import MethodCatalog
 import NeuralNet
 import TensorCore
 import TestSupport
@@ -16,9 +15,12 @@ enum HandExample {
     static let centers = Tensor(shape: [3, 4], scalars: [1, -1, 1, -1, -1, 1, 1, -1, 1, 1, -1, -1])
 }
 
+/// The registry of this target's methods alone: they are tested without the catalog.
+func classwiseRegistry() -> MethodRegistry { try! MethodRegistry([DCWHMethod.registration, IDCWHMethod.registration]) }
+
 func context(bits: Int) throws -> MethodContext {
     MethodContext(
-        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: "lenet"), seed: 2)
+        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: TestBackbones.conv, seed: 2)
 }
 
 @Suite("DCWH and IDCWH")
@@ -64,7 +66,7 @@ struct ClasswiseHashingTests {
     }
 
     @Test func dcwhRecomputesCentersAsClassMeansOnItsSchedule() throws {
-        let method = try #require(try MethodCatalog.registry().make("dcwh", context: context(bits: 4)) as? DCWHMethod)
+        let method = try #require(try classwiseRegistry().make("dcwh", context: context(bits: 4)) as? DCWHMethod)
         let initial = method.classwise.centers.value.scalars
         let outputs = Tensor(shape: [4, 4], scalars: [1, 1, 1, 1, 3, 3, 3, 3, -1, -1, -1, -1, 0, 0, 0, 0])
         let labels = [0, 0, 1, 1]
@@ -82,7 +84,7 @@ struct ClasswiseHashingTests {
 
     @Test func idcwhTrainsItsCentersWithTheirOwnLearningRate() throws {
         let method = try #require(
-            try MethodCatalog.registry().make("idcwh", configuration: Data(#"{"centerLearningRate": 0.02}"#.utf8), context: context(bits: 8))
+            try classwiseRegistry().make("idcwh", configuration: Data(#"{"centerLearningRate": 0.02}"#.utf8), context: context(bits: 8))
                 as? IDCWHMethod)
         #expect(method.optimizers.map(\.name) == ["network", "centers"])
         #expect(method.optimizers[1].optimizer.parameters.count == 1 && method.optimizers[1].optimizer.parameters[0] === method.model.centers)
@@ -93,7 +95,7 @@ struct ClasswiseHashingTests {
     @Test(arguments: ["dcwh", "idcwh"])
     func centersStartAtDistinctVerticesOfTheCodeCubeAndOutputsAreBounded(name: String) throws {
         for bits in [4, 12, 48] {
-            let method = try MethodCatalog.registry().make(name, context: context(bits: bits))
+            let method = try classwiseRegistry().make(name, context: context(bits: bits))
             let centers: Tensor
             if let dcwh = method as? DCWHMethod {
                 centers = dcwh.classwise.centers.value
@@ -117,12 +119,12 @@ struct ClasswiseHashingTests {
     @Test(arguments: ["dcwh", "idcwh"])
     func sigmoidOutputsAreRejectedByName(name: String) throws {
         #expect(throws: RegistryError.self) {
-            try MethodCatalog.registry().make(name, configuration: Data(#"{"outputActivation": "sigmoid"}"#.utf8), context: context(bits: 8))
+            try classwiseRegistry().make(name, configuration: Data(#"{"outputActivation": "sigmoid"}"#.utf8), context: context(bits: 8))
         }
     }
 
     @Test func idcwhCenterSimilarityMovesTheCentersAndOnlyTheCenters() throws {
-        let method = try #require(try MethodCatalog.registry().make("idcwh", context: context(bits: 8)) as? IDCWHMethod)
+        let method = try #require(try classwiseRegistry().make("idcwh", context: context(bits: 8)) as? IDCWHMethod)
         let (images, labels) = toyDigits(count: 12, seed: 6)
         let centers = method.model.centers
         let parameters = method.model.trainableParameters()
@@ -148,7 +150,7 @@ struct ClasswiseHashingTests {
 
     @Test func idcwhReestimatesItsCentersAsClassMeansOnItsSchedule() throws {
         let method = try #require(
-            try MethodCatalog.registry().make("idcwh", configuration: Data(#"{"centerUpdateInterval": 3}"#.utf8), context: context(bits: 4))
+            try classwiseRegistry().make("idcwh", configuration: Data(#"{"centerUpdateInterval": 3}"#.utf8), context: context(bits: 4))
                 as? IDCWHMethod)
         // A step gives the centers' optimizer momentum and moves the centers.
         let (images, labels) = toyDigits(count: 12, seed: 7)
@@ -175,7 +177,7 @@ struct ClasswiseHashingTests {
 
     @Test(arguments: ["dcwh", "idcwh"])
     func fewStepsGiveFiniteDecreasingLossAndCodesOfTheConfiguredWidth(name: String) throws {
-        let method = try MethodCatalog.registry().make(name, context: context(bits: 12))
+        let method = try classwiseRegistry().make(name, context: context(bits: 12))
         let (images, labels) = toyDigits(count: 24, seed: 5)
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
         var totals: [Float] = []

@@ -1,6 +1,5 @@
 import Foundation
 import HashingCore
-import MethodCatalog
 import NeuralNet
 import TensorCore
 import TestSupport
@@ -8,10 +7,13 @@ import Testing
 
 @testable import IntersectantGAN
 
-/// A 3-class context on 16×16 toy images with a LeNet encoder.
-func context(bits: Int = 8, backbone: String = "lenet") throws -> MethodContext {
+/// The registry of this target's method alone: it is tested without the catalog.
+func ganRegistry() -> MethodRegistry { try! MethodRegistry([IntersectantGANMethod.registration]) }
+
+/// A 3-class context on 16×16 toy images with a small convolutional encoder (TestSupport's).
+func context(bits: Int = 8, batchNorm: Bool = false) throws -> MethodContext {
     MethodContext(
-        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: backbone),
+        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: TestBackbones.registration(batchNorm: batchNorm),
         domainCount: 2, seed: 4)
 }
 
@@ -25,7 +27,7 @@ func progress(_ step: Int, pretraining: Bool = false) -> TrainingProgress {
 func pairedBatch() -> TrainingBatch { toyDomainPair(count: 12) }
 
 func makeMethod(_ json: String = "{}", bits: Int = 8) throws -> IntersectantGANMethod {
-    let method = try MethodCatalog.registry().make("intersectant-gan", configuration: Data(json.utf8), context: context(bits: bits))
+    let method = try ganRegistry().make("intersectant-gan", configuration: Data(json.utf8), context: context(bits: bits))
     return try #require(method as? IntersectantGANMethod)
 }
 
@@ -174,9 +176,10 @@ struct IntersectantGANTests {
 
     @Test func aDigitsEncoderGetsTheFourDeconvolutionGenerator() throws {
         let context = MethodContext(
-            bitCount: 16, classCount: 3, inputShape: [3, 28, 28], backbone: try MethodCatalog.backbones().registration(named: "digits-convnet"),
-            domainCount: 2, seed: 1)
-        let method = try #require(try MethodCatalog.registry().make("intersectant-gan", context: context) as? IntersectantGANMethod)
+            bitCount: 16, classCount: 3, inputShape: [3, 28, 28], backbone: TestBackbones.convBN, domainCount: 2, seed: 1)
+        let method = try #require(
+            try ganRegistry().make("intersectant-gan", configuration: Data(#"{"generator": "digits"}"#.utf8), context: context)
+                as? IntersectantGANMethod)
         #expect(method.model.sourceGenerator.deconvolutions.count == 4)
         #expect(method.model.sourceGenerator.fc == nil)
         #expect(method.model.sourceGenerator(randomTensor([2, 16], seed: 1)).shape == [2, 3, 28, 28])

@@ -1,15 +1,17 @@
 import Foundation
 import HashingCore
-import MethodCatalog
 import SSDH
 import TensorCore
 import TestSupport
 import Testing
 
+/// The registry of this target's method alone: SSDH is tested without the catalog.
+func ssdhRegistry() -> MethodRegistry { try! MethodRegistry([SSDHMethod.registration]) }
+
 func ssdhContext(bits: Int, seed: UInt64 = 1) throws -> MethodContext {
     MethodContext(
         bitCount: bits, classCount: 3, inputShape: [1, 16, 16],
-        backbone: try MethodCatalog.backbones().registration(named: "lenet"), seed: seed)
+        backbone: TestBackbones.conv, seed: seed)
 }
 
 @Suite("SSDH")
@@ -72,7 +74,7 @@ struct SSDHTests {
     }
 
     @Test func registryBuildsSSDHByNameAndListsIt() throws {
-        let registry = MethodCatalog.registry()
+        let registry = ssdhRegistry()
         #expect(registry.names.contains("ssdh"))
         let method = try registry.make("ssdh", configuration: Data(#"{"beta": 0.5}"#.utf8), context: ssdhContext(bits: 12))
         let ssdh = try #require(method as? SSDHMethod)
@@ -81,7 +83,7 @@ struct SSDHTests {
     }
 
     @Test func badConfigurationsGiveClearErrors() throws {
-        let registry = MethodCatalog.registry()
+        let registry = ssdhRegistry()
         #expect(throws: RegistryError.unknownMethod("sdh", available: registry.names)) {
             try registry.make("sdh", context: ssdhContext(bits: 12))
         }
@@ -93,7 +95,7 @@ struct SSDHTests {
 
     @Test(arguments: [12, 48])
     func trainingStepsGiveFiniteDecreasingLossAndCodesOfTheConfiguredWidth(bits: Int) throws {
-        let method = try MethodCatalog.registry().make(
+        let method = try ssdhRegistry().make(
             "ssdh", configuration: Data(#"{"codeTermRampEpochs": 0}"#.utf8), context: ssdhContext(bits: bits))
         let (images, labels) = toyDigits(count: 24, seed: 3)
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))

@@ -1,6 +1,5 @@
 import Foundation
 import HashingCore
-import MethodCatalog
 import NeuralNet
 import TensorCore
 import TestSupport
@@ -9,9 +8,12 @@ import Testing
 @testable import SemanticHash
 
 /// A 3-class context on 16×16 toy images; with `domains: 2` the backbone has DSBN branches.
-func context(bits: Int, backbone: String = "lenet-bn", domains: Int = 1, words: Bool = true) throws -> MethodContext {
+/// The registry of this target's methods alone: they are tested without the catalog.
+func prototypeRegistry() -> MethodRegistry { try! MethodRegistry([SemanticHashMethod.registration, DAHMethod.registration]) }
+
+func context(bits: Int, batchNorm: Bool = true, domains: Int = 1, words: Bool = true) throws -> MethodContext {
     MethodContext(
-        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: try MethodCatalog.backbones().registration(named: backbone),
+        bitCount: bits, classCount: 3, inputShape: [1, 16, 16], backbone: TestBackbones.registration(batchNorm: batchNorm),
         domainCount: domains, seed: 2, labelEmbeddings: words ? randomTensor([3, 8], seed: 9) : nil)
 }
 
@@ -115,15 +117,15 @@ struct SemanticHashTests {
     // MARK: - Prototypes
 
     @Test func wordEmbeddingsAreFrozenAndProjectedWhileFreeEmbeddingsAreLearned() throws {
-        let words = try #require(try MethodCatalog.registry().make("semantic-hash", context: context(bits: 8)) as? SemanticHashMethod)
+        let words = try #require(try prototypeRegistry().make("semantic-hash", context: context(bits: 8)) as? SemanticHashMethod)
         #expect(words.prototypeLoss.prototypes.usesWordEmbeddings)
         #expect(!words.prototypeLoss.prototypes.embeddings.isTrainable)
         #expect(words.prototypeLoss.prototypes().shape == [3, 8])
         #expect(words.optimizers[0].optimizer.parameters.contains { $0 === words.prototypeLoss.prototypes.projection?.weight })
 
-        let none = try #require(try MethodCatalog.registry().make("semantic-hash", context: context(bits: 8, words: false)) as? SemanticHashMethod)
+        let none = try #require(try prototypeRegistry().make("semantic-hash", context: context(bits: 8, words: false)) as? SemanticHashMethod)
         let declined = try #require(
-            try MethodCatalog.registry().make(
+            try prototypeRegistry().make(
                 "semantic-hash", configuration: Data(#"{"useLabelEmbeddings": false}"#.utf8), context: context(bits: 8)) as? SemanticHashMethod)
         for method in [none, declined] {
             #expect(!method.prototypeLoss.prototypes.usesWordEmbeddings)
@@ -146,7 +148,7 @@ struct SemanticHashTests {
     }
 
     @Test func classificationIsTheNearestPrototype() throws {
-        let method = try #require(try MethodCatalog.registry().make("semantic-hash", context: context(bits: 8)) as? SemanticHashMethod)
+        let method = try #require(try prototypeRegistry().make("semantic-hash", context: context(bits: 8)) as? SemanticHashMethod)
         let (images, _) = toyDigits(count: 6, seed: 1)
         let output = method.model.inferenceMode { method.model(images, domain: .source) }
         let prototypes = method.prototypeLoss.prototypes()
@@ -170,7 +172,7 @@ struct SemanticHashTests {
 
     @Test(arguments: ["softmax", "hinge"])
     func semanticHashStepsGiveFiniteDecreasingLossAndCodesOfTheConfiguredWidth(objective: String) throws {
-        let method = try MethodCatalog.registry().make(
+        let method = try prototypeRegistry().make(
             "semantic-hash", configuration: Data(#"{"objective": "\#(objective)", "centerWeight": 0.5}"#.utf8), context: context(bits: 12))
         let batch = pairedBatch()
         var totals: [Float] = []
@@ -187,7 +189,7 @@ struct SemanticHashTests {
     }
 
     @Test func dahStepsGiveFiniteDecreasingLossOnBothDomains() throws {
-        let method = try MethodCatalog.registry().make("dah", context: context(bits: 12, domains: 2))
+        let method = try prototypeRegistry().make("dah", context: context(bits: 12, domains: 2))
         #expect(method.adaptsToTarget)
         let batch = pairedBatch()
         try method.prepareEpoch(progress(0), data: EpochData { _ in nil })
@@ -209,7 +211,7 @@ struct SemanticHashTests {
         let batch = pairedBatch(count: 12)
         for threshold in [Float(0), 0.5, 0.999_999] {
             let method = try #require(
-                try MethodCatalog.registry().make(
+                try prototypeRegistry().make(
                     "dah", configuration: Data(#"{"pseudoLabelThreshold": \#(threshold), "centerWeight": 0.4}"#.utf8),
                     context: context(bits: 8, domains: 2)) as? DAHMethod)
             let step = try method.lossTerms(batch, progress: progress(0))
@@ -249,7 +251,7 @@ struct SemanticHashTests {
     }
 
     @Test func dahMovesEachBatchNormBranchWithItsOwnDomainAndEvaluatesTargetsOnTheTargetBranch() throws {
-        let method = try #require(try MethodCatalog.registry().make("dah", context: context(bits: 8, domains: 2)) as? DAHMethod)
+        let method = try #require(try prototypeRegistry().make("dah", context: context(bits: 8, domains: 2)) as? DAHMethod)
         let buffers = { Dictionary(uniqueKeysWithValues: method.model.namedBuffers().map { ($0.path, $0.buffer.value.scalars) }) }
         let before = buffers()
         let branchPaths = before.keys.filter { $0.contains(".branches.") && $0.hasSuffix("runningMean") }
@@ -275,7 +277,7 @@ struct SemanticHashTests {
     }
 
     @Test func dahWithoutTargetBatchesAndBadConfigurationsFailWithOneLine() throws {
-        let method = try MethodCatalog.registry().make("dah", context: context(bits: 8, domains: 2))
+        let method = try prototypeRegistry().make("dah", context: context(bits: 8, domains: 2))
         let (images, labels) = toyDigits(count: 6, seed: 1)
         let sourceOnly = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<6), domain: .source))
         let error = try #require(throws: TrainingError.self) { _ = try method.trainingStep(sourceOnly, progress: progress(0)) }
@@ -287,7 +289,7 @@ struct SemanticHashTests {
             ("semantic-hash", #"{"objective": "triplet"}"#, "objective"),
         ] {
             let error = try #require(throws: RegistryError.self) {
-                _ = try MethodCatalog.registry().make(name, configuration: Data(json.utf8), context: context(bits: 8))
+                _ = try prototypeRegistry().make(name, configuration: Data(json.utf8), context: context(bits: 8))
             }
             #expect(error.description.contains(mention) && !error.description.contains("\n"), "\(error)")
         }
