@@ -70,10 +70,7 @@ public final class Experiment {
         _ specification: RunSpecification, dataDirectory: URL = DataDirectory.resolved(), domainPair: DomainPair? = nil,
         registries: Registries = .standard
     ) throws {
-        guard specification.bits >= 1 && specification.bits <= 1024 else {
-            throw WorkflowError.invalid("--bits \(specification.bits) is out of range: use 1…1024 (the papers use 12–64)")
-        }
-        guard specification.batchSize >= 1 else { throw WorkflowError.invalid("--batch-size must be at least 1") }
+        try specification.validate()
         // Resolve names first so typos fail before any data is read.
         let registration = try registries.methods.registration(named: specification.method)
         let backbone = try registries.backbones.registration(named: specification.backbone)

@@ -107,108 +107,76 @@ public struct ExperimentGrid: Codable, Equatable {
         public func applies(to method: String) -> Bool { methods?.contains(method) ?? true }
     }
 
-    /// Run settings every cell shares; each has the default of ``RunSpecification``.
+    /// Run settings every cell shares: any of ``RunSpecification/settings`` by name, each with
+    /// the default of ``RunSpecification`` — except `learningRateMilestones`, which defaults to
+    /// one milestone at 70 % of the epochs (epoch 7 of 10).
     public struct Settings: Codable, Equatable {
-        public var epochs: Int
-        /// Epochs after which learning rates are multiplied by ``learningRateGamma``; by default
-        /// one milestone at 70 % of the epochs (epoch 7 of 10).
-        public var learningRateMilestones: [Int]
-        public var learningRateGamma: Float
-        public var batchSize: Int
-        public var validateEvery: Int
-        public var validationPerClass: Int
-        public var queryPerClass: Int
-        public var trainingPerClass: Int
-        public var validationDatabaseLimit: Int
-        public var trainingLimit: Int
-        /// Domain pairs: at most this many unlabelled target training images (`nil` = all).
-        public var targetTrainingLimit: Int?
-        public var imageSize: Int?
-        public var channels: Int?
-        /// How input pixels are standardised (default: the training images' statistics).
-        public var inputNormalization: InputNormalization
-        /// K of mAP@K.
-        public var topK: Int
-        /// r of P@H≤r and R@H≤r.
-        public var radius: Int
+        /// The settings as written (names checked).
+        public private(set) var values: [String: JSONValue]
+        /// A run specification with the settings applied.
+        public private(set) var specification: RunSpecification
 
-        /// The defaults: those of ``RunSpecification`` and ``TrainerConfiguration``.
-        public init() {
-            let run = RunSpecification()
-            epochs = run.trainer.epochs
-            learningRateMilestones = [Self.defaultMilestone(epochs: epochs)]
-            learningRateGamma = run.trainer.learningRateGamma
-            batchSize = run.batchSize
-            validateEvery = run.trainer.validateEvery
-            validationPerClass = run.validationPerClass
-            queryPerClass = run.queryPerClass
-            trainingPerClass = run.trainingPerClass
-            validationDatabaseLimit = run.validationDatabaseLimit
-            trainingLimit = run.trainingLimit
-            imageSize = run.imageSize
-            channels = run.channels
-            inputNormalization = run.inputNormalization ?? .none
-            topK = run.evaluation.topK
-            radius = run.evaluation.radius
+        /// The defaults.
+        public init() { try! self.init([:]) }
+
+        /// The given settings over the defaults; an unknown name or a wrong type is an error.
+        public init(_ values: [String: JSONValue]) throws {
+            self.values = values
+            var specification = RunSpecification()
+            do {
+                try specification.apply(settings: values)
+            } catch {
+                throw WorkflowError.invalid("settings: \(error)")
+            }
+            if values["learningRateMilestones"] == nil {
+                specification.trainer.learningRateMilestones = [Self.defaultMilestone(epochs: specification.trainer.epochs)]
+            }
+            self.specification = specification
         }
 
         static func defaultMilestone(epochs: Int) -> Int { epochs * 7 / 10 }
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case epochs, learningRateMilestones, learningRateGamma, batchSize, validateEvery, validationPerClass, queryPerClass,
-                trainingPerClass, validationDatabaseLimit, trainingLimit, targetTrainingLimit, imageSize, channels, inputNormalization, topK,
-                radius
+        public init(from decoder: Decoder) throws {
+            try self.init(try decoder.singleValueContainer().decode([String: JSONValue].self))
         }
 
-        public init(from decoder: Decoder) throws {
-            try rejectUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue), in: "\"settings\"")
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            let defaults = Settings()
-            epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? defaults.epochs
-            learningRateMilestones =
-                try container.decodeIfPresent([Int].self, forKey: .learningRateMilestones) ?? [Self.defaultMilestone(epochs: epochs)]
-            learningRateGamma = try container.decodeIfPresent(Float.self, forKey: .learningRateGamma) ?? defaults.learningRateGamma
-            batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
-            validateEvery = try container.decodeIfPresent(Int.self, forKey: .validateEvery) ?? defaults.validateEvery
-            validationPerClass = try container.decodeIfPresent(Int.self, forKey: .validationPerClass) ?? defaults.validationPerClass
-            queryPerClass = try container.decodeIfPresent(Int.self, forKey: .queryPerClass) ?? defaults.queryPerClass
-            trainingPerClass = try container.decodeIfPresent(Int.self, forKey: .trainingPerClass) ?? defaults.trainingPerClass
-            validationDatabaseLimit =
-                try container.decodeIfPresent(Int.self, forKey: .validationDatabaseLimit) ?? defaults.validationDatabaseLimit
-            trainingLimit = try container.decodeIfPresent(Int.self, forKey: .trainingLimit) ?? defaults.trainingLimit
-            targetTrainingLimit = try container.decodeIfPresent(Int.self, forKey: .targetTrainingLimit)
-            imageSize = try container.decodeIfPresent(Int.self, forKey: .imageSize)
-            channels = try container.decodeIfPresent(Int.self, forKey: .channels)
-            inputNormalization = try container.decodeIfPresent(InputNormalization.self, forKey: .inputNormalization) ?? defaults.inputNormalization
-            topK = try container.decodeIfPresent(Int.self, forKey: .topK) ?? defaults.topK
-            radius = try container.decodeIfPresent(Int.self, forKey: .radius) ?? defaults.radius
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(values)
         }
+
+        public static func == (a: Settings, b: Settings) -> Bool { a.values == b.values }
 
         func validate() throws {
-            func require(_ condition: Bool, _ message: String) throws {
-                if !condition { throw WorkflowError.invalid("settings: \(message)") }
+            do {
+                try specification.validate()
+            } catch {
+                throw WorkflowError.invalid("settings: \(error)")
             }
-            try require(epochs >= 1, "epochs must be at least 1, got \(epochs)")
-            try require(batchSize >= 1, "batchSize must be at least 1, got \(batchSize)")
-            try require(validateEvery >= 1, "validateEvery must be at least 1, got \(validateEvery)")
-            try require(learningRateGamma > 0, "learningRateGamma must be positive, got \(learningRateGamma)")
-            try require(
-                learningRateMilestones.allSatisfy { $0 >= 0 && $0 <= epochs },
-                "learningRateMilestones must lie in 0…\(epochs) (the epochs), got \(learningRateMilestones)")
-            for (name, value) in [
-                ("validationPerClass", validationPerClass), ("queryPerClass", queryPerClass), ("trainingPerClass", trainingPerClass),
-                ("validationDatabaseLimit", validationDatabaseLimit), ("trainingLimit", trainingLimit),
-            ] {
-                try require(value >= 0, "\(name) must be ≥ 0, got \(value)")
-            }
-            if let targetTrainingLimit {
-                try require(targetTrainingLimit >= 1, "targetTrainingLimit must be at least 1, got \(targetTrainingLimit)")
-            }
-            if let imageSize { try require(imageSize >= 1, "imageSize must be at least 1, got \(imageSize)") }
-            if let channels { try require(channels >= 1, "channels must be at least 1, got \(channels)") }
-            try require(topK >= 1, "topK must be at least 1, got \(topK)")
-            try require(radius >= 0, "radius must be ≥ 0, got \(radius)")
         }
+
+        /// Applies the settings to a cell's specification.
+        func apply(to cell: inout RunSpecification) {
+            let output = cell.trainer.outputDirectory
+            try! cell.apply(settings: specification.settingValues)
+            cell.trainer.outputDirectory = output
+        }
+
+        public var epochs: Int { specification.trainer.epochs }
+        public var batchSize: Int { specification.batchSize }
+        public var learningRateMilestones: [Int] { specification.trainer.learningRateMilestones }
+        public var learningRateGamma: Float { specification.trainer.learningRateGamma }
+        public var validateEvery: Int { specification.trainer.validateEvery }
+        public var validationPerClass: Int { specification.validationPerClass }
+        public var queryPerClass: Int { specification.queryPerClass }
+        public var trainingPerClass: Int { specification.trainingPerClass }
+        public var trainingLimit: Int { specification.trainingLimit }
+        public var targetTrainingLimit: Int? { specification.targetTrainingLimit }
+        public var imageSize: Int? { specification.imageSize }
+        public var channels: Int? { specification.channels }
+        public var inputNormalization: InputNormalization { specification.inputNormalization ?? .none }
+        public var topK: Int { specification.evaluation.topK }
+        public var radius: Int { specification.evaluation.radius }
     }
 
     /// A number the tables can show.
@@ -464,22 +432,8 @@ public struct ExperimentGrid: Codable, Equatable {
         specification.dataset = cell.dataset
         specification.seed = cell.seed
         specification.methodConfiguration = methodConfiguration
-        specification.batchSize = settings.batchSize
-        specification.imageSize = settings.imageSize
-        specification.channels = settings.channels
-        specification.inputNormalization = settings.inputNormalization
-        specification.validationPerClass = settings.validationPerClass
-        specification.queryPerClass = settings.queryPerClass
-        specification.trainingPerClass = settings.trainingPerClass
-        specification.validationDatabaseLimit = settings.validationDatabaseLimit
-        specification.trainingLimit = settings.trainingLimit
-        specification.targetTrainingLimit = settings.targetTrainingLimit
-        specification.trainer.epochs = settings.epochs
-        specification.trainer.learningRateMilestones = settings.learningRateMilestones
-        specification.trainer.learningRateGamma = settings.learningRateGamma
-        specification.trainer.validateEvery = settings.validateEvery
         specification.trainer.outputDirectory = directory.path
-        specification.evaluation = RetrievalOptions(topK: settings.topK, radius: settings.radius)
+        settings.apply(to: &specification)
         return specification
     }
 }

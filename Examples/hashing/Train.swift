@@ -31,21 +31,48 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Validation images per class held out of training.") var validationPerClass = 500
     @Option(help: "Per-class protocol: queries per class.") var queryPerClass = 100
     @Option(help: "Per-class protocol: training images per class.") var trainingPerClass = 500
+    @Option(help: "Validation mAP against at most this many training images (a seeded sample).") var validationDatabaseLimit = 5000
     @Option(help: "Use at most this many training images (0 = all).") var trainingLimit = 0
     @Option(help: "Domain pairs: adapt on at most this many unlabelled target training images (a seeded sample; default all).")
     var targetTrainingLimit: Int?
     @Option(help: "Validate every N epochs.") var validateEvery = 1
+    @Option(help: "K of the validation mAP@K that selects the best epoch (0 = mAP@all).") var validationTopK = 0
     @Option(help: "Top K for the final mAP@K.") var topK = 1000
+    @Option(help: "Hamming radius r of the final P@H≤r and R@H≤r.") var radius = 2
+    @Option(
+        help: ArgumentHelp(
+            "Any run setting as NAME=JSON (repeatable), e.g. 'stages=[{\"epochs\": 2}]'; the names are a grid's \"settings\" (docs/components.md).",
+            valueName: "name=json"))
+    var setting: [String] = []
 
-    func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard validateEvery >= 1 else { throw ValidationError("--validate-every must be at least 1") }
-        if let targetTrainingLimit, targetTrainingLimit < 1 {
-            throw ValidationError("--target-training-limit must be at least 1")
+    /// The options as run settings (``RunSpecification/settings``): the one schema grids use too.
+    /// Values are checked where the specification is (one line naming the setting).
+    func settings() throws -> [String: JSONValue] {
+        let milestones = try lrMilestones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map { text -> JSONValue in
+            guard let value = Int(text) else { throw ValidationError("--lr-milestones must be comma-separated epochs, got '\(lrMilestones)'") }
+            return .integer(value)
         }
-        guard topK >= 1 else { throw ValidationError("--top-k must be at least 1") }
-        guard lrGamma > 0 else { throw ValidationError("--lr-gamma must be positive") }
+        var values: [String: JSONValue] = [
+            "epochs": .integer(epochs), "batchSize": .integer(batchSize), "learningRateMilestones": .array(milestones),
+            "learningRateGamma": .number(Double(lrGamma)), "learningRateWarmupEpochs": .integer(warmupEpochs),
+            "validateEvery": .integer(validateEvery), "validationTopK": .integer(validationTopK),
+            "validationPerClass": .integer(validationPerClass), "queryPerClass": .integer(queryPerClass),
+            "trainingPerClass": .integer(trainingPerClass), "validationDatabaseLimit": .integer(validationDatabaseLimit),
+            "trainingLimit": .integer(trainingLimit), "targetTrainingLimit": targetTrainingLimit.map { .integer($0) } ?? .null,
+            "imageSize": imageSize.map { .integer($0) } ?? .null, "channels": channels.map { .integer($0) } ?? .null,
+            "inputNormalization": .string(inputNormalization.rawValue), "labelEmbeddings": labelEmbeddings.map { .string($0) } ?? .null,
+            "topK": .integer(topK), "radius": .integer(radius),
+        ]
+        for entry in setting {
+            guard let equals = entry.firstIndex(of: "=") else { throw ValidationError("--setting takes NAME=JSON, got '\(entry)'") }
+            let name = String(entry[..<equals])
+            let text = entry[entry.index(after: equals)...]
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+                throw ValidationError("--setting \(name): the value is not JSON, got '\(text)'")
+            }
+            values[name] = value
+        }
+        return values
     }
 
     /// Whether the options name parts of a composed method.
@@ -76,31 +103,10 @@ struct RunOptions: ParsableArguments {
         specification.bits = bits
         specification.dataset = dataset
         specification.seed = seed
-        specification.batchSize = batchSize
-        specification.imageSize = imageSize
-        specification.channels = channels
-        specification.inputNormalization = inputNormalization
-        specification.validationPerClass = validationPerClass
-        specification.queryPerClass = queryPerClass
-        specification.trainingPerClass = trainingPerClass
-        specification.trainingLimit = trainingLimit
-        specification.targetTrainingLimit = targetTrainingLimit
         specification.methodConfiguration = try methodConfiguration()
-        specification.labelEmbeddings = labelEmbeddings
-        specification.trainer.epochs = epochs
-        specification.trainer.learningRateGamma = lrGamma
-        specification.trainer.learningRateWarmupEpochs = warmupEpochs
-        specification.trainer.validateEvery = validateEvery
         specification.trainer.outputDirectory = output
         specification.trainer.progress = progress
-        specification.evaluation = RetrievalOptions(topK: topK)
-        let milestones = lrMilestones.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        specification.trainer.learningRateMilestones = try milestones.map {
-            guard let value = Int($0), value >= 0 else {
-                throw ValidationError("--lr-milestones must be comma-separated epochs, got '\(lrMilestones)'")
-            }
-            return value
-        }
+        try specification.apply(settings: settings())
         return specification
     }
 }

@@ -73,6 +73,23 @@ struct CompositionTests {
         }
     }
 
+    @Test func codeTermsMatchHandComputedValuesAndFiniteDifferences() {
+        let codes = Tensor(shape: [2, 3], scalars: [0.9, 0.2, 0.4, -1.5, 0.6, 1.2])
+        // bounded: relu(|h| − 1.1) summed over bits, mean over images: (0.4 + 0.1) / 2.
+        expectClose(boundedOutputLoss(codes, bound: 1.1).item, 0.25)
+        // binarization spread: mean (a − 0.5)²; balance: mean over images of (mean_k a − 0.5)².
+        expectClose(binarizationSpread(codes).item, (0.16 + 0.09 + 0.01 + 4 + 0.01 + 0.49) / 6)
+        // Row means 0.5 and 0.1: (0² + 0.4²) / 2.
+        expectClose(bitBalanceLoss(codes).item, 0.08, atol: 1e-6)
+        let inside = randomTensor([4, 5], seed: 21, low: 0.05, high: 0.95)
+        checkGradients(at: [inside], "binarization") { binarizationSpread($0[0]) }
+        checkGradients(at: [inside], "balance") { bitBalanceLoss($0[0]) }
+        let spread = randomTensor([4, 5], seed: 22, low: 1.2, high: 2) * Tensor(shape: [5], scalars: [1, -1, 1, -1, 0.2])
+        checkGradients(at: [spread], step: 1e-3, "bounded") { boundedOutputLoss($0[0], bound: 1.1) }
+        let awayFromZero = randomTensor([4, 5], seed: 23, low: 0.1, high: 0.9) * Tensor(shape: [5], scalars: [1, -1, 1, -1, 1])
+        checkGradients(at: [awayFromZero], step: 1e-3, "per-image quantization") { quantizationLoss($0[0], normalization: .perImage) }
+    }
+
     @Test func hashLayersOwnTheirBinarization() throws {
         let registry = StandardComponents.registry()
         var generator = SeededGenerator(seed: 1)

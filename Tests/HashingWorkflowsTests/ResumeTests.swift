@@ -55,6 +55,7 @@ struct ResumeTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         var options = specification(method: "ssdh", output: directory)
         options.trainer.epochs = 1
+        options.trainer.learningRateMilestones = []
         _ = try Experiment(options).train(resume: false)
         options.bits = 24
         #expect(throws: WorkflowError.self) { _ = try Experiment(options).train(resume: true) }
