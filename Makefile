@@ -47,7 +47,7 @@ experiments: experiment-supervised
 	Scripts/update-readme-results.sh
 
 ## The supervised grids (SSDH; DCWH and IDCWH) on MNIST and Fashion-MNIST, 3 seeds (≈ 8 hours on
-## 2 cores): continues from the finished cells kept in Examples/<grid>/cells, keeps the new ones
+## 2 cores): continues from the finished cells kept in results/<grid>/cells, keeps the new ones
 ## there, and refreshes the committed results, run lists, plots and the README's tables.
 experiment-supervised: deps data
 	@Scripts/fetch-fashion-mnist.sh
@@ -55,50 +55,50 @@ experiment-supervised: deps data
 	Scripts/run-supervised-grids.sh
 
 ## The source-only baselines on the domain pairs (embedded pairs, then MNIST <-> mfeat); refreshes
-## the committed Examples/DomainAdaptation results and the README's tables.
+## the committed results/DomainAdaptation and the README's tables.
 experiment-domain-adaptation: deps data
 	$(SWIFT) build -c release --product hashing
 	.build/release/hashing experiment Examples/DomainAdaptation/experiment.json --output runs/domain-adaptation
 	.build/release/hashing experiment Examples/DomainAdaptation/mnist-pairs.json --output runs/da-mnist
-	mkdir -p Examples/DomainAdaptation/plots
-	cp runs/domain-adaptation/results.md Examples/DomainAdaptation/results.md
-	cp runs/da-mnist/results.md Examples/DomainAdaptation/mnist-pairs-results.md
-	cp runs/domain-adaptation/plots/*.svg runs/da-mnist/plots/*.svg Examples/DomainAdaptation/plots/
+	mkdir -p results/DomainAdaptation/plots
+	cp runs/domain-adaptation/results.md results/DomainAdaptation/results.md
+	cp runs/da-mnist/results.md results/DomainAdaptation/mnist-pairs-results.md
+	cp runs/domain-adaptation/plots/*.svg runs/da-mnist/plots/*.svg results/DomainAdaptation/plots/
 	Scripts/update-readme-results.sh
 
 ## SemanticHash and DAH against their source-only baseline on the MNIST-source pairs (≈ 1 h on
-## 2 cores); refreshes the committed Examples/SemanticHash results and the README's tables.
+## 2 cores); refreshes the committed results/SemanticHash and the README's tables.
 experiment-semantic-hash: deps data
 	$(SWIFT) build -c release --product hashing
 	.build/release/hashing experiment Examples/SemanticHash/mnist-source.json --output runs/sh-mnist
-	mkdir -p Examples/SemanticHash/plots
-	cp runs/sh-mnist/results.md Examples/SemanticHash/mnist-source-results.md
-	python3 Scripts/list_experiment_runs.py runs/sh-mnist Examples/SemanticHash/mnist-source.json Examples/SemanticHash/mnist-source-runs.md
+	mkdir -p results/SemanticHash/plots
+	cp runs/sh-mnist/results.md results/SemanticHash/mnist-source-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-mnist Examples/SemanticHash/mnist-source.json results/SemanticHash/mnist-source-runs.md
 	.build/release/hashing experiment Examples/SemanticHash/free-embeddings.json --output runs/sh-free
-	grep -v "^!\[" runs/sh-free/results.md > Examples/SemanticHash/free-embeddings-results.md
-	python3 Scripts/list_experiment_runs.py runs/sh-free Examples/SemanticHash/free-embeddings.json Examples/SemanticHash/free-embeddings-runs.md
-	cp runs/sh-mnist/plots/*.svg Examples/SemanticHash/plots/
+	grep -v "^!\[" runs/sh-free/results.md > results/SemanticHash/free-embeddings-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-free Examples/SemanticHash/free-embeddings.json results/SemanticHash/free-embeddings-runs.md
+	cp runs/sh-mnist/plots/*.svg results/SemanticHash/plots/
 	.build/release/hashing experiment Examples/SemanticHash/mfeat-source.json --output runs/sh-mfeat
-	cp runs/sh-mfeat/results.md Examples/SemanticHash/mfeat-source-results.md
-	python3 Scripts/list_experiment_runs.py runs/sh-mfeat Examples/SemanticHash/mfeat-source.json Examples/SemanticHash/mfeat-source-runs.md
-	cp runs/sh-mfeat/plots/*.svg Examples/SemanticHash/plots/
+	cp runs/sh-mfeat/results.md results/SemanticHash/mfeat-source-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-mfeat Examples/SemanticHash/mfeat-source.json results/SemanticHash/mfeat-source-runs.md
+	cp runs/sh-mfeat/plots/*.svg results/SemanticHash/plots/
 	bash Scripts/fetch-photos.sh
 	.build/release/hashing experiment Examples/SemanticHash/color-mnist.json --output runs/sh-color
-	cp runs/sh-color/results.md Examples/SemanticHash/color-mnist-results.md
-	python3 Scripts/list_experiment_runs.py runs/sh-color Examples/SemanticHash/color-mnist.json Examples/SemanticHash/color-mnist-runs.md
-	cp runs/sh-color/plots/*.svg Examples/SemanticHash/plots/
+	cp runs/sh-color/results.md results/SemanticHash/color-mnist-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-color Examples/SemanticHash/color-mnist.json results/SemanticHash/color-mnist-runs.md
+	cp runs/sh-color/plots/*.svg results/SemanticHash/plots/
 	@Scripts/fetch-fashion-mnist.sh
 	.build/release/hashing experiment Examples/SemanticHash/single-domain.json --output runs/sh-single
-	grep -v "^!\[" runs/sh-single/results.md > Examples/SemanticHash/single-domain-results.md
-	python3 Scripts/list_experiment_runs.py runs/sh-single Examples/SemanticHash/single-domain.json Examples/SemanticHash/single-domain-runs.md
+	grep -v "^!\[" runs/sh-single/results.md > results/SemanticHash/single-domain-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-single Examples/SemanticHash/single-domain.json results/SemanticHash/single-domain-runs.md
 	.build/release/hashing experiment Examples/SemanticHash/fashion-mnist.json --output runs/sh-fashion
-	grep -v "^!\[" runs/sh-fashion/results.md > Examples/SemanticHash/fashion-mnist-results.md
-	python3 Scripts/list_experiment_runs.py runs/sh-fashion Examples/SemanticHash/fashion-mnist.json Examples/SemanticHash/fashion-mnist-runs.md
+	grep -v "^!\[" runs/sh-fashion/results.md > results/SemanticHash/fashion-mnist-results.md
+	python3 Scripts/list_experiment_runs.py runs/sh-fashion Examples/SemanticHash/fashion-mnist.json results/SemanticHash/fashion-mnist-runs.md
 	Scripts/update-readme-results.sh
 
 ## Intersectant-GAN (≈ 2–3 h on 2 cores): the β / adversarial-weight choice on source validation, the
 ## full model and source-only on the three pairs (3 seeds), the ablation on two pairs (seed 1);
-## refreshes the committed Examples/IntersectantGAN results, run lists and pictures.
+## refreshes the committed results/IntersectantGAN, run lists and pictures.
 experiment-intersectant-gan: deps data
 	@Scripts/fetch-mfeat.sh
 	@Scripts/fetch-photos.sh
@@ -106,12 +106,12 @@ experiment-intersectant-gan: deps data
 	Scripts/run-intersectant-gan-grids.sh
 	Scripts/update-readme-results.sh
 
-## A small grid on the embedded digits (minutes, no download); refreshes the committed Examples/Quick/results.md and plots.
+## A small grid on the embedded digits (minutes, no download); refreshes the committed results/Quick/results.md and plots.
 experiment-quick: deps
 	$(SWIFT) build -c release --product hashing
 	.build/release/hashing experiment Examples/Quick/experiment.json --output runs/quick
-	cp runs/quick/results.md Examples/Quick/results.md
-	mkdir -p Examples/Quick/plots && cp runs/quick/plots/*.svg Examples/Quick/plots/
+	cp runs/quick/results.md results/Quick/results.md
+	mkdir -p results/Quick/plots && cp runs/quick/plots/*.svg results/Quick/plots/
 	Scripts/update-readme-results.sh
 
 ## LeNet training throughput against PyTorch CPU (1 and 2 threads), same run.
@@ -189,10 +189,10 @@ fixtures: torch-env
 	$(PYTHON) Scripts/make_gan_fixtures.py
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Core Backbones Methods Datasets Evaluation Examples Benchmarks Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Core Backbones Methods Datasets Evaluation Workflows Examples Benchmarks Tests
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Core Backbones Methods Datasets Evaluation Examples Benchmarks Tests
+	$(SWIFT) format --in-place --recursive Package.swift Core Backbones Methods Datasets Evaluation Workflows Examples Benchmarks Tests
 
 clean:
 	rm -rf .build

@@ -100,10 +100,10 @@ let package = Package(
         // MARK: - Examples and benchmarks
         .target(
             name: "HashingWorkflows", dependencies: ["TensorCore", "HashingCore", "MethodCatalog", "Datasets", "Evaluation", "AtomicFiles"],
-            path: "Examples/HashingWorkflows", exclude: ["README.md"]),
+            path: "Workflows/HashingWorkflows", exclude: ["README.md"]),
         .target(
             name: "HashingServer", dependencies: ["HashingWorkflows", "HashingCore", "Datasets", "Evaluation"],
-            path: "Examples/HashingServer"),
+            path: "Workflows/HashingServer"),
         .executableTarget(
             name: "HashingCommand",
             dependencies: [

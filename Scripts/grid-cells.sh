@@ -3,8 +3,8 @@
 # longer than one working session (the supervised MNIST / Fashion-MNIST grids take hours) can be
 # continued elsewhere and its tables rebuilt without training again.
 #
-#   Scripts/grid-cells.sh save    runs/ssdh Examples/SSDH/cells   # after (part of) a grid ran
-#   Scripts/grid-cells.sh restore Examples/SSDH/cells runs/ssdh   # before running it again
+#   Scripts/grid-cells.sh save    runs/ssdh results/SSDH/cells   # after (part of) a grid ran
+#   Scripts/grid-cells.sh restore results/SSDH/cells runs/ssdh   # before running it again
 #
 # Each finished cell keeps run.json (its specification), cell.json (its record: every number
 # the tables show, wall time, best epoch) and report.json (the full evaluation). `hashing

@@ -3,7 +3,7 @@
 mean ± sd is recorded in the repository:
 
     python3 Scripts/list_experiment_runs.py runs/sh-mnist Examples/SemanticHash/mnist-source.json \
-        Examples/SemanticHash/mnist-source-runs.md
+        results/SemanticHash/mnist-source-runs.md
 
 Reads <output>/results.json and each run's last.safetensors header (its training history: the
 last epoch's pseudo-labels), where the checkpoint is still there; needs only the Python standard

@@ -14,13 +14,13 @@ threads=${GRID_THREADS:-1}
 
 run_grid() {
     local grid=$1 output=runs/$2 status=0
-    Scripts/grid-cells.sh restore "Examples/$grid/cells" "$output/runs"
+    Scripts/grid-cells.sh restore "results/$grid/cells" "$output/runs"
     "$hashing" experiment "Examples/$grid/experiment.json" --output "$output" --threads "$threads" >> "runs/$2.log" 2>&1 || status=$?
-    Scripts/grid-cells.sh save "$output/runs" "Examples/$grid/cells"
-    cp "$output/results.md" "Examples/$grid/results.md"
-    mkdir -p "Examples/$grid/plots"
-    cp "$output"/plots/*.svg "Examples/$grid/plots/" 2>/dev/null || true
-    python3 Scripts/list_experiment_runs.py "$output" "Examples/$grid/experiment.json" "Examples/$grid/runs.md"
+    Scripts/grid-cells.sh save "$output/runs" "results/$grid/cells"
+    cp "$output/results.md" "results/$grid/results.md"
+    mkdir -p "results/$grid/plots"
+    cp "$output"/plots/*.svg "results/$grid/plots/" 2>/dev/null || true
+    python3 Scripts/list_experiment_runs.py "$output" "Examples/$grid/experiment.json" "results/$grid/runs.md"
     echo "$grid: $(grep -c 'finished in' "runs/$2.log" || true) cells finished so far (log runs/$2.log), exit status $status"
     return "$status"
 }

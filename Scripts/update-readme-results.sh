@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copies the tables of committed experiment results into README.md, so that no number in the
 # README is typed by hand. Each block of the README between
-#     <!-- results: Examples/<Grid>/results.md -->   and   <!-- end results -->
+#     <!-- results: results/<Grid>/results.md -->   and   <!-- end results -->
 # is replaced by that file from its first "## " heading on, with headings moved down two levels
 # and plot links made relative to the package root. Idempotent; run after `hashing experiment`
 # has refreshed a results file (see the Makefile's experiment targets).
