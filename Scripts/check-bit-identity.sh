@@ -2,12 +2,22 @@
 # Refactors keep results: trains each paper method that is now a composition of registered parts
 # (SSDH, DCWH, SemanticHash, DAH) for a short fixed run with an OLD and a NEW build of `hashing`,
 # same seed and thread count, and compares the codes files byte for byte.
-# Usage: Scripts/check-bit-identity.sh OLD_HASHING NEW_HASHING [THREADS]
+# Usage: Scripts/check-bit-identity.sh OLD NEW_HASHING [THREADS]
+#   OLD: a `hashing` binary, or a git revision, which is checked out in a worktree under /tmp and
+#   built in release (make check-bit-identity BASE=<revision>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-old="${1:?usage: check-bit-identity.sh OLD_HASHING NEW_HASHING [THREADS]}"
-new="${2:?usage: check-bit-identity.sh OLD_HASHING NEW_HASHING [THREADS]}"
+old="${1:?usage: check-bit-identity.sh OLD NEW_HASHING [THREADS]}"
+new="${2:?usage: check-bit-identity.sh OLD NEW_HASHING [THREADS]}"
 threads="${3:-2}"
+if [ ! -x "$old" ]; then
+    revision=$(git rev-parse --verify "$old^{commit}")
+    tree="/tmp/hashing-bit-identity-$revision"
+    [ -d "$tree" ] || git worktree add --detach "$tree" "$revision" > /dev/null
+    (cd "$tree" && swift build -c release --product hashing > /dev/null)
+    old="$tree/.build/release/hashing"
+    echo "check-bit-identity: old build: $revision"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 common=(--bits 32 --epochs 3 --query-per-class 30 --validation-per-class 20 --training-per-class 100 --batch-size 50 --seed 5
