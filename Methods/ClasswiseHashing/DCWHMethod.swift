@@ -66,12 +66,8 @@ public final class ClasswiseNetwork: Module, HashingNetwork {
     ) {
         self.backbone = backbone
         hash = LinearHashLayer(featureCount: backbone.featureCount, bitCount: bitCount, activation: activation, generator: &generator)
-        let initialCenters =
-            switch centerInitialization {
-            case .vertices: randomVertices(count: classCount, bitCount: bitCount, generator: &generator)
-            case .normal: Tensor.normal([classCount, bitCount], generator: &generator)
-            }
-        centers = Parameter(initialCenters, isTrainable: learnableCenters)
+        centers = Parameter(
+            centerInitialization.centers(count: classCount, bitCount: bitCount, generator: &generator), isTrainable: learnableCenters)
         self.inverseVariance = inverseVariance
     }
 

@@ -139,6 +139,16 @@ public enum CenterInitialization: String, Codable, Sendable, CaseIterable {
     case vertices
     /// N(0, 1) samples.
     case normal
+
+    /// `count` centers of `bitCount` entries drawn this way.
+    ///
+    /// **Shape**: → `[count, bitCount]`.
+    public func centers(count: Int, bitCount: Int, generator: inout SeededGenerator) -> Tensor {
+        switch self {
+        case .vertices: return randomVertices(count: count, bitCount: bitCount, generator: &generator)
+        case .normal: return Tensor.normal([count, bitCount], generator: &generator)
+        }
+    }
 }
 
 /// `count` vertices of {−1, 1}ᴷ drawn uniformly, distinct whenever `2ᴷ ≥ count` (a duplicate

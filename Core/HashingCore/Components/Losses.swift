@@ -174,12 +174,7 @@ public final class ClasswiseLoss: Module, HashingLoss, ClassCenterProvider {
         classCount: Int, bitCount: Int, inverseVariance: Float = 1, centerUpdateInterval: Int = 2,
         centerInitialization: CenterInitialization = .vertices, generator: inout SeededGenerator
     ) {
-        let initial =
-            switch centerInitialization {
-            case .vertices: randomVertices(count: classCount, bitCount: bitCount, generator: &generator)
-            case .normal: Tensor.normal([classCount, bitCount], generator: &generator)
-            }
-        centers = Parameter(initial, isTrainable: false)
+        centers = Parameter(centerInitialization.centers(count: classCount, bitCount: bitCount, generator: &generator), isTrainable: false)
         self.inverseVariance = inverseVariance
         self.centerUpdateInterval = centerUpdateInterval
     }
