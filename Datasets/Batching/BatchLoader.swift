@@ -136,8 +136,9 @@ public struct BatchLoader: Sendable {
         return EpochBatches(loader: self, epoch: epoch, order: order(epoch: epoch), startIndex: startIndex)
     }
 
-    /// Builds a batch from an epoch's order.
-    func makeBatch(order: [Int], epoch: Int, index: Int) -> Batch {
+    /// Builds batch `index` of epoch `epoch` from that epoch's ``order(epoch:)`` (which callers
+    /// building several batches of one epoch draw once).
+    public func makeBatch(order: [Int], epoch: Int, index: Int) -> Batch {
         let start = index * batchSize
         let members = Array(order[start..<min(start + batchSize, order.count)])
         let elementCount = dataset.imageElementCount

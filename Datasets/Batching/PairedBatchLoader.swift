@@ -26,12 +26,21 @@ public struct PairedBatchLoader: Sendable {
     public let source: BatchLoader
     /// The target domain's loader.
     public let target: BatchLoader
+    /// A fixed number of steps per epoch (a budget in steps, the same for every pair whatever its
+    /// sizes); `nil` for one pass over the larger domain.
+    public let fixedStepsPerEpoch: Int?
 
     /// Pairs two loaders; their image shapes after augmentation must agree.
     ///
+    /// - Parameter stepsPerEpoch: a fixed number of steps per epoch (both domains cycled through
+    ///   their own epochs), or `nil` for the larger domain's batch count.
     /// - Throws: ``DatasetError/invalidConfiguration(source:reason:)`` when the two loaders give
-    ///   images of different shapes.
-    public init(source: BatchLoader, target: BatchLoader) throws {
+    ///   images of different shapes or `stepsPerEpoch` is below 1.
+    public init(source: BatchLoader, target: BatchLoader, stepsPerEpoch: Int? = nil) throws {
+        if let stepsPerEpoch, stepsPerEpoch < 1 {
+            throw DatasetError.invalidConfiguration(source: source.dataset.name, reason: "steps per epoch must be at least 1, got \(stepsPerEpoch)")
+        }
+        fixedStepsPerEpoch = stepsPerEpoch
         guard source.imageShape == target.imageShape else {
             throw DatasetError.invalidConfiguration(
                 source: "\(source.dataset.name) and \(target.dataset.name)",
@@ -68,8 +77,8 @@ public struct PairedBatchLoader: Sendable {
                 providesLabels: exposesTargetLabels))
     }
 
-    /// The number of steps in an epoch: the larger of the two domains' batch counts.
-    public var stepsPerEpoch: Int { max(source.batchesPerEpoch, target.batchesPerEpoch) }
+    /// The number of steps in an epoch: the fixed number, or the larger of the two domains' batch counts.
+    public var stepsPerEpoch: Int { fixedStepsPerEpoch ?? max(source.batchesPerEpoch, target.batchesPerEpoch) }
 
     /// Step `index` of epoch `epoch`, built on its own.
     ///

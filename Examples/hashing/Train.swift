@@ -17,6 +17,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Data set or domain pair name (see `hashing datasets`), e.g. mnist or mnist-to-mfeat.") var dataset = "mnist"
     @Option(help: "Training epochs.") var epochs = 10
     @Option(help: "Mini-batch size.") var batchSize = 64
+    @Option(help: "A fixed number of steps per epoch, each domain's batches cycled (default: one pass over the larger training set).")
+    var stepsPerEpoch: Int?
     @Option(help: "Seed for the split, initialisation and batch order.") var seed: UInt64 = 1
     @Option(help: "Epochs at which learning rates are multiplied by --lr-gamma (comma-separated).") var lrMilestones = ""
     @Option(help: "Learning-rate decay factor at each milestone.") var lrGamma: Float = 0.1
@@ -53,7 +55,8 @@ struct RunOptions: ParsableArguments {
             return .integer(value)
         }
         var values: [String: JSONValue] = [
-            "epochs": .integer(epochs), "batchSize": .integer(batchSize), "learningRateMilestones": .array(milestones),
+            "epochs": .integer(epochs), "batchSize": .integer(batchSize), "stepsPerEpoch": stepsPerEpoch.map { .integer($0) } ?? .null,
+            "learningRateMilestones": .array(milestones),
             "learningRateGamma": .number(Double(lrGamma)), "learningRateWarmupEpochs": .integer(warmupEpochs),
             "validateEvery": .integer(validateEvery), "validationTopK": .integer(validationTopK),
             "validationPerClass": .integer(validationPerClass), "queryPerClass": .integer(queryPerClass),

@@ -84,6 +84,29 @@ struct DomainPairTests {
         #expect(batches.trainingImages(of: .target)?.labels == nil)
     }
 
+    @Test func aFixedStepBudgetCyclesEachDomainAndContinuesAcrossEpochs() throws {
+        let pair = try DataCatalog.domainPair("optdigits-to-mfeat", seed: 3)
+        let source = try BatchLoader(dataset: pair.source, indices: pair.sourceSplit.train, batchSize: 64, seed: 3)
+        let target = try BatchLoader(dataset: pair.target, indices: Array(pair.targetSplit.train.prefix(300)), batchSize: 64, seed: 4)
+        let paired = try LoaderBatches(source: source, target: target, stepsPerEpoch: 7)
+        let alone = try LoaderBatches(source: source, stepsPerEpoch: 7)
+        #expect(paired.stepsPerEpoch == 7 && alone.stepsPerEpoch == 7)
+        // Two epochs of 7 steps are global steps 0…13: each domain's batch g mod n of its epoch g / n.
+        let steps = Array(paired.batches(epoch: 0)) + Array(paired.batches(epoch: 1))
+        let single = Array(alone.batches(epoch: 0)) + Array(alone.batches(epoch: 1))
+        #expect(steps.count == 14 && single.count == 14)
+        for (global, (batch, sourceOnly)) in zip(steps, single).enumerated() {
+            let expectedSource = source.batch(epoch: global / source.batchesPerEpoch, index: global % source.batchesPerEpoch)
+            let expectedTarget = target.batch(epoch: global / target.batchesPerEpoch, index: global % target.batchesPerEpoch)
+            #expect(batch.source.indices == expectedSource.indices && batch.target?.indices == expectedTarget.indices)
+            #expect(sourceOnly.source.indices == expectedSource.indices && sourceOnly.target == nil)
+            #expect(batch.target?.labels == nil)
+        }
+        // The same epoch twice gives the same batches (a resumed run repeats an uninterrupted one).
+        #expect(Array(alone.batches(epoch: 1)).map(\.source.indices) == single.suffix(7).map(\.source.indices))
+        #expect(throws: WorkflowError.self) { _ = try LoaderBatches(source: source, stepsPerEpoch: 0) }
+    }
+
     @Test func classNameVectorsReachTheRunAndAWrongFileIsOneClearError() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hashing-pair-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -36,17 +36,44 @@ public struct LoaderBatches: TrainingBatches {
     public let source: BatchLoader
     public let target: BatchLoader?
     let pair: PairedBatchLoader?
+    /// A fixed number of steps per epoch, or `nil` for one pass over the (larger) domain.
+    public let fixedStepsPerEpoch: Int?
 
-    /// - Throws: when the two domains' images differ in shape.
-    public init(source: BatchLoader, target: BatchLoader? = nil) throws {
+    /// - Parameter stepsPerEpoch: a fixed number of steps per epoch: the domains' batches are
+    ///   cycled through their own epochs (as a pair's shorter domain always is), so every run of a
+    ///   table gets the same number of steps whatever the data sets' sizes. `nil`: one pass.
+    /// - Throws: when the two domains' images differ in shape, or `stepsPerEpoch` is below 1.
+    public init(source: BatchLoader, target: BatchLoader? = nil, stepsPerEpoch: Int? = nil) throws {
         self.source = source
         self.target = target
-        pair = try target.map { try PairedBatchLoader(source: source, target: $0) }
+        fixedStepsPerEpoch = stepsPerEpoch
+        if let stepsPerEpoch, stepsPerEpoch < 1 { throw WorkflowError.invalid("stepsPerEpoch must be at least 1, got \(stepsPerEpoch)") }
+        pair = try target.map { try PairedBatchLoader(source: source, target: $0, stepsPerEpoch: stepsPerEpoch) }
     }
 
-    public var stepsPerEpoch: Int { pair?.stepsPerEpoch ?? source.batchesPerEpoch }
+    public var stepsPerEpoch: Int { pair?.stepsPerEpoch ?? fixedStepsPerEpoch ?? source.batchesPerEpoch }
 
     public func batches(epoch: Int) -> AnySequence<TrainingBatch> {
+        if pair == nil, let steps = fixedStepsPerEpoch {
+            // One domain, a fixed number of steps: batch `g mod n` of the source's epoch `g / n` at
+            // global step g, as a pair cycles its domains.
+            let source = self.source
+            return AnySequence { () -> AnyIterator<TrainingBatch> in
+                var step = 0
+                var order: (epoch: Int, indices: [Int])? = nil  // the source epoch's order, drawn once
+                return AnyIterator {
+                    guard step < steps else { return nil }
+                    defer { step += 1 }
+                    let global = epoch * steps + step
+                    let count = source.batchesPerEpoch
+                    if order?.epoch != global / count { order = (global / count, source.order(epoch: global / count)) }
+                    let batch = source.makeBatch(order: order!.indices, epoch: global / count, index: global % count)
+                    return TrainingBatch(
+                        source: DomainBatch(
+                            images: batch.images, labels: batch.labels, labelSets: batch.labelSets, indices: batch.indices, domain: .source))
+                }
+            }
+        }
         guard let pair else {
             return AnySequence(
                 source.batches(epoch: epoch).lazy.map { batch in

@@ -208,7 +208,8 @@ public final class Experiment {
                 database: DatasetImageSource(
                     dataset: dataset, indices: Array(sample.prefix(specification.validationDatabaseLimit)), augmentation: augmentation))
         let trainer = try Trainer(
-            method: method, data: try LoaderBatches(source: loader, target: targetLoader), validation: validation,
+            method: method, data: try LoaderBatches(source: loader, target: targetLoader, stepsPerEpoch: specification.stepsPerEpoch),
+            validation: validation,
             configuration: specification.trainer, seed: specification.seed,
             metadata: ["method": specification.method, "backbone": specification.backbone, "dataset": specification.dataset])
         if let target, trainsOnTarget {

@@ -21,6 +21,8 @@ extension RunSpecification {
         setting("epochs", "training epochs", \.trainer.epochs),
         setting("batchSize", "mini-batch size (of each domain of a pair)", \.batchSize),
         setting(
+            "stepsPerEpoch", "a fixed number of steps per epoch, each domain cycled (null = one pass over the larger training set)", \.stepsPerEpoch),
+        setting(
             "learningRateMilestones", "epochs after which every learning rate is multiplied by learningRateGamma", \.trainer.learningRateMilestones),
         setting("learningRateGamma", "the factor at each milestone", \.trainer.learningRateGamma),
         setting(
@@ -79,6 +81,7 @@ extension RunSpecification {
         func require(_ condition: Bool, _ message: String) throws { if !condition { throw WorkflowError.invalid(message) } }
         try require(bits >= 1 && bits <= 1024, "bits \(bits) is out of range: use 1…1024 (the papers use 12–64)")
         try require(batchSize >= 1, "batchSize must be at least 1, got \(batchSize)")
+        if let stepsPerEpoch { try require(stepsPerEpoch >= 1, "stepsPerEpoch must be at least 1, got \(stepsPerEpoch)") }
         for (name, value) in [
             ("validationPerClass", validationPerClass), ("queryPerClass", queryPerClass), ("trainingPerClass", trainingPerClass),
             ("validationDatabaseLimit", validationDatabaseLimit), ("trainingLimit", trainingLimit),

@@ -19,6 +19,10 @@ public struct RunSpecification: Codable, Equatable {
     /// Seed of the split, the initialisation, the batch order and every other random choice.
     public var seed: UInt64 = 1
     public var batchSize = 64
+    /// A fixed number of training steps per epoch, each domain's batches cycled through its own
+    /// epochs: a budget in steps that is the same for every data set or pair (`nil`: one pass over
+    /// the (larger) training set per epoch).
+    public var stepsPerEpoch: Int?
     /// Images are resized to `imageSize × imageSize` when set (bilinear).
     public var imageSize: Int?
     /// Grayscale images are replicated to this many channels when set (e.g. 3).
