@@ -14,7 +14,7 @@ struct Hashing: AsyncParsableCommand {
         commandName: "hashing",
         abstract: "Deep image hashing: train, encode, index, search, evaluate.",
         subcommands: [
-            Methods.self, Components.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self, Evaluate.self,
+            Methods.self, Components.self, Settings.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self, Evaluate.self,
             ExperimentCommand.self,
             Demo.self,
         ])
@@ -103,6 +103,20 @@ struct Components: ParsableCommand {
         list("hash layers (--hash-layer)", registry.hashLayers.entries)
         list("losses (--loss, repeatable)", registry.losses.entries)
         list("domain adapters (--adapter, repeatable; the method then trains on a domain pair's unlabelled target)", registry.adapters.entries)
+    }
+}
+
+struct Settings: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the run settings: the names a grid's \"settings\" and `hashing train --setting NAME=JSON` take (docs/settings.md).")
+
+    func run() {
+        let defaults = RunSpecification().settingValues
+        let width = (RunSpecification.settingNames.map(\.count).max() ?? 0) + 2
+        for setting in RunSpecification.settings {
+            let value = defaults[setting.name].flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) } ?? "?"
+            print("\(setting.name.padding(toLength: width, withPad: " ", startingAt: 0))\(setting.summary) (default \(value))")
+        }
     }
 }
 

@@ -273,3 +273,11 @@ struct ExperimentGridTests {
         #expect(retry.plan().map(\.action) == [.train, .train])
     }
 }
+
+/// docs/settings.md names every run setting (it is `hashing settings`' output).
+@Test func theSettingsPageListsEverySetting() throws {
+    let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("docs/settings.md")
+    let text = try String(contentsOf: page, encoding: .utf8)
+    for name in RunSpecification.settingNames { #expect(text.contains("| `\(name)` |"), "docs/settings.md lacks \(name)") }
+}
