@@ -14,7 +14,8 @@ struct Hashing: AsyncParsableCommand {
         commandName: "hashing",
         abstract: "Deep image hashing: train, encode, index, search, evaluate.",
         subcommands: [
-            Methods.self, Components.self, Settings.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self, Evaluate.self,
+            Methods.self, Components.self, Settings.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self,
+            Evaluate.self,
             ExperimentCommand.self,
             Demo.self,
         ])
