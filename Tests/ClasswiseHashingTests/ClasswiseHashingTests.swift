@@ -180,13 +180,7 @@ struct ClasswiseHashingTests {
         let method = try classwiseRegistry().make(name, context: context(bits: 12))
         let (images, labels) = toyDigits(count: 24, seed: 5)
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
-        var totals: [Float] = []
-        for step in 0..<30 {
-            let terms = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 1, step: step, stepsPerEpoch: 30))
-            #expect(terms.allSatisfy { $0.value.isFinite })
-            totals.append(terms.map(\.value).reduce(0, +))
-        }
-        #expect(totals.suffix(5).reduce(0, +) < totals.prefix(5).reduce(0, +))
+        #expect(decreased(try trainingTotals(method, on: batch, steps: 30)))
         let codes = method.binarization.bits(method.encode(images, domain: .source))
         #expect(codes.count == 24 && codes.allSatisfy { $0.count == 12 })
     }

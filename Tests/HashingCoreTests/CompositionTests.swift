@@ -170,13 +170,8 @@ struct CompositionTests {
         #expect(!method.adaptsToTarget)
         let (images, labels) = toyDigits(count: 24, seed: 3)
         let batch = TrainingBatch(source: DomainBatch(images: images, labels: labels, indices: Array(0..<24), domain: .source))
-        var totals: [Float] = []
-        for step in 0..<30 {
-            let terms = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 1, step: step, stepsPerEpoch: 30))
-            #expect(terms.allSatisfy { $0.value.isFinite })
-            totals.append(terms.map(\.value).reduce(0, +))
-        }
-        #expect(totals.suffix(5).reduce(0, +) < totals.prefix(5).reduce(0, +), "\(json): \(totals)")
+        let totals = try trainingTotals(method, on: batch, steps: 30)
+        #expect(decreased(totals), "\(json): \(totals)")
         let codes = method.binarization.bits(method.encode(images, domain: .source))
         #expect(codes.count == 24 && codes.allSatisfy { $0.count == 12 })
         #expect(method.classify(images, domain: .source)?.shape == [24, 3])

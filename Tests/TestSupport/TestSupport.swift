@@ -129,3 +129,20 @@ public func testStepOutputs(codes: Tensor, labels: BatchLabels? = nil, pseudoLab
 public func testProgress(epoch: Double = 0, epochs: Int = 1) -> TrainingProgress {
     TrainingProgress(epoch: Int(epoch), epochCount: epochs, step: Int((epoch - Double(Int(epoch))) * 10), stepsPerEpoch: 10)
 }
+
+/// Runs `steps` training steps of `method` on `batch` (one epoch of `steps` steps), expects every
+/// term finite, and returns each step's total loss.
+public func trainingTotals(
+    _ method: any HashingMethod, on batch: TrainingBatch, steps: Int, sourceLocation: SourceLocation = #_sourceLocation
+) throws -> [Float] {
+    var totals: [Float] = []
+    for step in 0..<steps {
+        let terms = try method.trainingStep(batch, progress: TrainingProgress(epoch: 0, epochCount: 1, step: step, stepsPerEpoch: steps))
+        #expect(terms.allSatisfy { $0.value.isFinite }, "step \(step): \(terms)", sourceLocation: sourceLocation)
+        totals.append(terms.map(\.value).reduce(0, +))
+    }
+    return totals
+}
+
+/// Whether the mean of the last five totals is below that of the first five.
+public func decreased(_ totals: [Float]) -> Bool { totals.suffix(5).reduce(0, +) < totals.prefix(5).reduce(0, +) }
