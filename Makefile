@@ -50,7 +50,7 @@ experiment-compositions: deps
 	cp runs/compositions/results.md results/Compositions/results.md
 	cp runs/compositions/plots/*.svg results/Compositions/plots/
 	python3 Scripts/list_experiment_runs.py runs/compositions Examples/Compositions/experiment.json results/Compositions/runs.md
-	python3 Scripts/composition_summary.py runs/compositions/results.json results/Compositions/summary.md
+	python3 Scripts/composition_summary.py results/Compositions/summary.md runs/compositions/results.json
 
 ## Kill `hashing train` half-way, resume it, and compare its codes with an uninterrupted run.
 check-resume: deps

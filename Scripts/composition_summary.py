@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Writes results/Compositions/summary.md from a compositions grid's results.json: for each
-composition and pair, the adapted run beside the source-only run of the same composition
-(tie-aware target->target mAP@all and target accuracy, mean +- sd over the seeds), and the gain.
+"""Writes a summary of grids of compositions: for each adapted variant and pair, the run beside
+the source-only run of the same composition (tie-aware target->target mAP@all and target accuracy,
+mean +- sd over the seeds), and the gain. The source-only variant of `X` is `X-source-only`, or the
+variant named `source-only` when the grid has one.
 
-    python3 Scripts/composition_summary.py runs/compositions/results.json results/Compositions/summary.md
+    python3 Scripts/composition_summary.py OUTPUT.md RESULTS.json [RESULTS.json ...]
 """
 import json
 import statistics
@@ -11,10 +12,10 @@ import sys
 
 
 def main():
-    source, output = sys.argv[1], sys.argv[2]
-    data = json.load(open(source))
+    output, sources = sys.argv[1], sys.argv[2:]
+    grids = [json.load(open(source)) for source in sources]
     runs = {}
-    for cell in data["cells"]:
+    for cell in [cell for data in grids for cell in data["cells"]]:
         entry = next((r for r in cell.get("retrieval", []) if r["name"] == "target-to-target"), None)
         if entry is None or cell.get("accuracy") is None:
             continue  # not finished
@@ -27,12 +28,16 @@ def main():
         sd = statistics.stdev(values) if len(values) > 1 else 0.0
         return mean, sd
 
-    variants = [v["name"] for v in data["grid"]["variants"] if not v["name"].endswith("-source-only")]
-    pairs = data["grid"]["datasets"]
+    names = [v["name"] for data in grids for v in data["grid"]["variants"]]
+    variants = list(dict.fromkeys(n for n in names if n != "source-only" and not n.endswith("-source-only")))
+    pairs = list(dict.fromkeys(d for data in grids for d in data["grid"]["datasets"]))
+
+    def baseline(variant):
+        return variant + "-source-only" if variant + "-source-only" in names else "source-only"
     lines = [
         "# Compositions beside their source-only runs",
         "",
-        f"From `{source}` (`make experiment-compositions`; grid `Examples/Compositions/experiment.json`, its description gives the protocol). "
+        f"From {', '.join('`' + source + '`' for source in sources)} (the grids' descriptions give the protocol). "
         "Tie-aware target→target mAP@all and target accuracy (%), mean ± sd over the seeds (n in brackets); "
         "the source-only run is the same composition trained on the source alone (`\"sourceOnly\": true`). "
         "Source-only runs of compositions that differ only in an adapter with no source-side term (DANN, CORAL, MMD) are the same run.",
@@ -43,7 +48,7 @@ def main():
     for variant in variants:
         for pair in pairs:
             adapted = runs.get((pair, variant), [])
-            alone = runs.get((pair, variant + "-source-only"), [])
+            alone = runs.get((pair, baseline(variant)), [])
             if not adapted or not alone:
                 lines.append(f"| {variant} | {pair} | – | – | – | – | – | – |")
                 continue
