@@ -34,6 +34,15 @@ public struct PseudoLabels: Equatable, Sendable {
     ///
     /// **Shape**: logits `[N, classCount]` (unnormalised scores; softmax is applied), `indices` N.
     public static func select(logits: Tensor, indices: [Int], threshold: Float) -> PseudoLabels {
+        select(logits: logits, indices: indices, threshold: threshold, classThresholds: nil)
+    }
+
+    /// Selects from class scores, keeping an image only when its largest probability exceeds
+    /// `threshold` and reaches its predicted class's threshold in `classThresholds` (class-balanced
+    /// selection: see ``classThresholds(logits:share:)``).
+    ///
+    /// **Shape**: logits `[N, classCount]`, `indices` N, `classThresholds` classCount.
+    public static func select(logits: Tensor, indices: [Int], threshold: Float, classThresholds: [Float]?) -> PseudoLabels {
         precondition(logits.rank == 2 && logits.shape[0] == indices.count, "PseudoLabels: \(indices.count) indices for logits \(logits.shape)")
         var result = PseudoLabels(threshold: threshold)
         let classCount = logits.shape[1]
@@ -46,10 +55,47 @@ public struct PseudoLabels: Equatable, Sendable {
                 var sum: Double = 0
                 for column in 0..<classCount { sum += Foundation.exp(Double(scores[base + column] - scores[base + best])) }
                 result.scoredIndices.insert(index)
-                if 1 / sum > Double(threshold) { result.labels[index] = best }
+                let confidence = 1 / sum
+                if confidence > Double(threshold) && classThresholds.map({ Float(confidence) >= $0[best] }) ?? true {
+                    result.labels[index] = best
+                }
             }
         }
         return result
+    }
+
+    /// Every image scored and none selected (pseudo-labels switched off, as during a warm-up).
+    public static func unselected(indices: [Int], threshold: Float) -> PseudoLabels {
+        var result = PseudoLabels(threshold: threshold)
+        result.scoredIndices = Set(indices)
+        return result
+    }
+
+    /// Per-class confidence thresholds that keep the most confident `share` of the images
+    /// predicted as each class (class-balanced selection, as CBST: no class can take over the
+    /// pseudo-labels by being the most confident). A class predicted for no image gets +∞.
+    ///
+    /// **Shape**: logits `[N, classCount]` → classCount thresholds.
+    public static func classThresholds(logits: Tensor, share: Double) -> [Float] {
+        precondition(logits.rank == 2 && share > 0 && share <= 1, "PseudoLabels.classThresholds: logits \(logits.shape), share \(share)")
+        let classCount = logits.shape[1]
+        var confidences = [[Float]](repeating: [], count: classCount)
+        logits.withUnsafeScalars { scores in
+            for row in 0..<logits.shape[0] {
+                let base = row * classCount
+                var best = 0
+                for column in 1..<max(classCount, 1) where scores[base + column] > scores[base + best] { best = column }
+                var sum: Double = 0
+                for column in 0..<classCount { sum += Foundation.exp(Double(scores[base + column] - scores[base + best])) }
+                confidences[best].append(Float(1 / sum))
+            }
+        }
+        return confidences.map { values in
+            guard !values.isEmpty else { return .infinity }
+            let sorted = values.sorted(by: >)
+            let kept = max(1, Int((share * Double(sorted.count)).rounded(.up)))
+            return sorted[min(kept, sorted.count) - 1]
+        }
     }
 
     /// The label of the image at `index`, or `nil` when it has none.

@@ -204,6 +204,48 @@ struct CompositionTests {
         #expect(error.description.contains("domain pair"))
     }
 
+    @Test func classBalancedThresholdsKeepTheMostConfidentShareOfEachPredictedClass() {
+        // Rows 0–3 predict class 0 with confidences rising from row 0 to row 3; row 4 predicts class 1; class 2 none.
+        let logits = Tensor(shape: [5, 3], scalars: [1, 0, 0, 2, 0, 0, 3, 0, 0, 4, 0, 0, 0, 5, 0])
+        let thresholds = PseudoLabels.classThresholds(logits: logits, share: 0.5)
+        let confidence = { (x: Float) in 1 / (1 + 2 * exp(-x)) }
+        expectClose(thresholds[0], confidence(3))  // the top 2 of 4
+        expectClose(thresholds[1], confidence(5))
+        #expect(thresholds[2] == .infinity)
+        let selected = PseudoLabels.select(logits: logits, indices: Array(10..<15), threshold: 0, classThresholds: thresholds)
+        #expect(selected.labels == [12: 0, 13: 0, 14: 1] && selected.scoredIndices == Set(10..<15))
+        #expect(PseudoLabels.select(logits: logits, indices: Array(10..<15), threshold: 0).selectedCount == 5)
+    }
+
+    @Test func pseudoLabelsWaitForTheWarmUpAndFollowTheClassShares() throws {
+        let json =
+            #"{"losses": ["prototype"], "adapters": ["center"], "pseudoLabelThreshold": 0, "pseudoLabelWarmupEpochs": 1, "#
+            + #""pseudoLabelClassShare": [0.5]}"#
+        let method = try #require(try composed(json) as? ComposedMethod)
+        let batch = toyDomainPair(count: 12)
+        let targetScores = try #require(method.classify(batch.target!.images, domain: .target))
+        let data = EpochData { domain in
+            domain == .target ? DomainOutputs(codes: Tensor.zeros([12, 8]), logits: targetScores, labels: nil, indices: batch.target!.indices) : nil
+        }
+        // Epoch 0: the warm-up; no pseudo-label, so the target center term is zero.
+        let warmup = TrainingProgress(epoch: 0, epochCount: 2, step: 0, stepsPerEpoch: 1)
+        try method.prepareEpoch(warmup, data: data)
+        #expect(method.classThresholds == nil)
+        let early = try method.lossTerms(batch, progress: warmup)
+        #expect(early.selection?.selectedCount == 0 && early.selection?.scoredIndices.count == 12)
+        #expect(early.terms.first { $0.name == "target-center" }?.value.item == 0)
+        // Epoch 1: thresholds from the pass over the target; about half of each predicted class kept.
+        let after = TrainingProgress(epoch: 1, epochCount: 2, step: 0, stepsPerEpoch: 1)
+        try method.prepareEpoch(after, data: data)
+        let thresholds = try #require(method.classThresholds)
+        #expect(thresholds == PseudoLabels.classThresholds(logits: targetScores, share: 0.5))
+        let later = try #require(try method.lossTerms(batch, progress: after).selection)
+        #expect(later.selectedCount > 0 && later.selectedCount < 12)
+        // A bad share is one line.
+        let bad = try #require(throws: RegistryError.self) { try composed(#"{"losses": ["prototype"], "pseudoLabelClassShare": [0]}"#) }
+        #expect(bad.description.contains("pseudoLabelClassShare"))
+    }
+
     @Test func partsAreNamedByTheirComponentsAndCenterSimilarityHasItsOwnOptimizer() throws {
         let method = try #require(
             try composed(

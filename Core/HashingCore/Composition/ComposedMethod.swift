@@ -22,6 +22,13 @@ public struct CompositionConfiguration: SGDConfiguration, Equatable {
     /// A target image gets a pseudo-label (for adapters that read them) when its largest class
     /// probability, the softmax of the first classifying loss's scores, exceeds this.
     public var pseudoLabelThreshold: Float = 0.9
+    /// No pseudo-labels during the first this many epochs (the adapters that read them see none):
+    /// a warm-up on the source before the network's target predictions are trusted.
+    public var pseudoLabelWarmupEpochs: Double = 0
+    /// Class-balanced selection: before each epoch, a pass over the target training images keeps,
+    /// per predicted class, only the most confident share (`[k]`, or `[k₀, k₁]` ramped linearly
+    /// over the run, as CBST). Empty: the threshold alone.
+    public var pseudoLabelClassShare: [Double] = []
     /// Losses that need no labels (quantization, balance, binarization) also apply to the
     /// target's codes when the method adapts (their terms are named `target-…`).
     public var codeTermsOnTarget = true
@@ -44,7 +51,8 @@ public struct CompositionConfiguration: SGDConfiguration, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case hashLayer, losses, adapters, pseudoLabelThreshold, codeTermsOnTarget, sourceOnly, domainSpecificBatchNorm, learningRate, momentum
+        case hashLayer, losses, adapters, pseudoLabelThreshold, pseudoLabelWarmupEpochs, pseudoLabelClassShare, codeTermsOnTarget, sourceOnly
+        case domainSpecificBatchNorm, learningRate, momentum
         case weightDecay
     }
 
@@ -56,6 +64,9 @@ public struct CompositionConfiguration: SGDConfiguration, Equatable {
         losses = try container.decodeIfPresent([ComponentSpecification].self, forKey: .losses) ?? defaults.losses
         adapters = try container.decodeIfPresent([ComponentSpecification].self, forKey: .adapters) ?? defaults.adapters
         pseudoLabelThreshold = try container.decodeIfPresent(Float.self, forKey: .pseudoLabelThreshold) ?? defaults.pseudoLabelThreshold
+        pseudoLabelWarmupEpochs =
+            try container.decodeIfPresent(Double.self, forKey: .pseudoLabelWarmupEpochs) ?? defaults.pseudoLabelWarmupEpochs
+        pseudoLabelClassShare = try container.decodeIfPresent([Double].self, forKey: .pseudoLabelClassShare) ?? defaults.pseudoLabelClassShare
         codeTermsOnTarget = try container.decodeIfPresent(Bool.self, forKey: .codeTermsOnTarget) ?? defaults.codeTermsOnTarget
         sourceOnly = try container.decodeIfPresent(Bool.self, forKey: .sourceOnly) ?? defaults.sourceOnly
         domainSpecificBatchNorm = try container.decodeIfPresent(Bool.self, forKey: .domainSpecificBatchNorm) ?? defaults.domainSpecificBatchNorm
@@ -69,6 +80,10 @@ public struct CompositionConfiguration: SGDConfiguration, Equatable {
         try require(
             method: "composed", pseudoLabelThreshold >= 0 && pseudoLabelThreshold < 1,
             "pseudoLabelThreshold must be in [0, 1), got \(pseudoLabelThreshold)")
+        try require(method: "composed", pseudoLabelWarmupEpochs >= 0, "pseudoLabelWarmupEpochs must be ≥ 0, got \(pseudoLabelWarmupEpochs)")
+        try require(
+            method: "composed", pseudoLabelClassShare.count <= 2 && pseudoLabelClassShare.allSatisfy { $0 > 0 && $0 <= 1 },
+            "pseudoLabelClassShare must be [] , [k] or [k0, k1] with shares in (0, 1], got \(pseudoLabelClassShare)")
         try validateSGD(method: "composed")
     }
 
@@ -118,6 +133,8 @@ open class ComposedMethod: HashingNetworkMethod {
     public let name: String
     /// The target images selected so far in the current epoch (the latest label of each).
     public private(set) var pseudoLabels: PseudoLabels?
+    /// This epoch's per-class confidence thresholds (class-balanced selection), or `nil`.
+    public private(set) var classThresholds: [Float]?
 
     public var bitCount: Int { model.hash.bitCount }
     public var binarization: Binarization { model.hash.binarization }
@@ -192,6 +209,15 @@ open class ComposedMethod: HashingNetworkMethod {
         for (_, loss) in losses { try loss.prepareEpoch(progress, data: data) }
         for (_, adapter) in adapters { try adapter.prepareEpoch(progress, data: data) }
         pseudoLabels = adaptsToTarget && needsPseudoLabels ? PseudoLabels(threshold: configuration.pseudoLabelThreshold) : nil
+        classThresholds = nil
+        let shares = configuration.pseudoLabelClassShare
+        if pseudoLabels != nil, !shares.isEmpty, progress.epochsCompleted >= configuration.pseudoLabelWarmupEpochs {
+            guard let target = data.outputs(of: .target), let logits = target.logits else {
+                throw TrainingError.invalidData("\(name): class-balanced pseudo-labels need the target's class scores before the epoch")
+            }
+            let share = shares.count == 1 ? shares[0] : shares[0] + (shares[1] - shares[0]) * progress.fractionCompleted
+            classThresholds = PseudoLabels.classThresholds(logits: logits, share: share)
+        }
     }
 
     /// One domain's features, codes and (for pseudo-labels) detached class scores.
@@ -214,7 +240,12 @@ open class ComposedMethod: HashingNetworkMethod {
             if needsPseudoLabels, let classifyingLoss {
                 let codes = outputs.codes.detached()
                 let logits = withoutGradient { classifyingLoss.classScores(codes: codes)! }
-                let selected = PseudoLabels.select(logits: logits, indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold)
+                let selected =
+                    progress.epochsCompleted < configuration.pseudoLabelWarmupEpochs
+                    ? PseudoLabels.unselected(indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold)
+                    : PseudoLabels.select(
+                        logits: logits, indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold,
+                        classThresholds: classThresholds)
                 outputs.logits = logits
                 outputs.pseudoLabels = selected.labels(of: targetBatch.indices)
                 selection = selected
