@@ -45,20 +45,10 @@ public struct PseudoLabels: Equatable, Sendable {
     public static func select(logits: Tensor, indices: [Int], threshold: Float, classThresholds: [Float]?) -> PseudoLabels {
         precondition(logits.rank == 2 && logits.shape[0] == indices.count, "PseudoLabels: \(indices.count) indices for logits \(logits.shape)")
         var result = PseudoLabels(threshold: threshold)
-        let classCount = logits.shape[1]
-        logits.withUnsafeScalars { scores in
-            for (row, index) in indices.enumerated() {
-                let base = row * classCount
-                var best = 0
-                for column in 1..<max(classCount, 1) where scores[base + column] > scores[base + best] { best = column }
-                // max softmax probability = 1 / Σ exp(s_j − s_max), computed stably.
-                var sum: Double = 0
-                for column in 0..<classCount { sum += Foundation.exp(Double(scores[base + column] - scores[base + best])) }
-                result.scoredIndices.insert(index)
-                let confidence = 1 / sum
-                if confidence > Double(threshold) && classThresholds.map({ Float(confidence) >= $0[best] }) ?? true {
-                    result.labels[index] = best
-                }
+        for (index, (best, confidence)) in zip(indices, predictions(logits)) {
+            result.scoredIndices.insert(index)
+            if confidence > Double(threshold) && classThresholds.map({ Float(confidence) >= $0[best] }) ?? true {
+                result.labels[index] = best
             }
         }
         return result
@@ -78,23 +68,31 @@ public struct PseudoLabels: Equatable, Sendable {
     /// **Shape**: logits `[N, classCount]` → classCount thresholds.
     public static func classThresholds(logits: Tensor, share: Double) -> [Float] {
         precondition(logits.rank == 2 && share > 0 && share <= 1, "PseudoLabels.classThresholds: logits \(logits.shape), share \(share)")
-        let classCount = logits.shape[1]
-        var confidences = [[Float]](repeating: [], count: classCount)
-        logits.withUnsafeScalars { scores in
-            for row in 0..<logits.shape[0] {
-                let base = row * classCount
-                var best = 0
-                for column in 1..<max(classCount, 1) where scores[base + column] > scores[base + best] { best = column }
-                var sum: Double = 0
-                for column in 0..<classCount { sum += Foundation.exp(Double(scores[base + column] - scores[base + best])) }
-                confidences[best].append(Float(1 / sum))
-            }
-        }
+        var confidences = [[Float]](repeating: [], count: logits.shape[1])
+        for (best, confidence) in predictions(logits) { confidences[best].append(Float(confidence)) }
         return confidences.map { values in
             guard !values.isEmpty else { return .infinity }
             let sorted = values.sorted(by: >)
             let kept = max(1, Int((share * Double(sorted.count)).rounded(.up)))
             return sorted[min(kept, sorted.count) - 1]
+        }
+    }
+
+    /// Each row's predicted class (the first on ties) and its softmax probability,
+    /// `1 / Σ exp(s_j − s_max)`, computed stably.
+    ///
+    /// **Shape**: logits `[N, classCount]` → N pairs.
+    static func predictions(_ logits: Tensor) -> [(best: Int, confidence: Double)] {
+        let classCount = logits.shape[1]
+        return logits.withUnsafeScalars { scores in
+            (0..<logits.shape[0]).map { row in
+                let base = row * classCount
+                var best = 0
+                for column in 1..<max(classCount, 1) where scores[base + column] > scores[base + best] { best = column }
+                var sum: Double = 0
+                for column in 0..<classCount { sum += Foundation.exp(Double(scores[base + column] - scores[base + best])) }
+                return (best, 1 / sum)
+            }
         }
     }
 

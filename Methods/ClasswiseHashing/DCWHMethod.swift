@@ -77,21 +77,11 @@ public final class ClasswiseNetwork: Module, HashingNetwork {
         return HashingOutput(codes: outputs, logits: classwiseLogits(outputs: outputs, centers: centers.value, inverseVariance: inverseVariance))
     }
 
-    /// Sets each center to the mean output of its class (classes absent keep their center).
-    public func updateCenters(outputs: Tensor, labels: [Int]) {
-        centers.value = classMeans(outputs, labels: labels, classCount: centers.shape[0], fallback: centers.value)
-    }
-
-    /// Recomputes the centers from the training outputs (evaluation mode, as the reference
-    /// does) before every `interval`-th epoch; a no-op at other epochs. Returns whether it did.
+    /// Recomputes the centers as class means before every `interval`-th epoch (HashingCore's
+    /// schedule, which the classwise loss uses too). Returns whether it did.
     @discardableResult
     func updateCentersOnSchedule(_ progress: TrainingProgress, interval: Int, data: EpochData, method: String) throws -> Bool {
-        guard progress.epoch > 0, progress.epoch % interval == 0 else { return false }
-        guard let source = data.outputs(of: .source), let labels = source.labels else {
-            throw TrainingError.invalidData("\(method) needs labelled training images to compute centers")
-        }
-        updateCenters(outputs: source.codes, labels: labels)
-        return true
+        try reestimateClassCenters(centers, progress: progress, interval: interval, data: data, owner: method)
     }
 }
 
@@ -145,11 +135,8 @@ public final class DCWHMethod: ComposedMethod {
             quantization.normalization = .perImage
             losses.append(ComponentSpecification("quantization", weight: configuration.quantizationWeight, settings: quantization))
         }
-        var composition = CompositionConfiguration(hashLayer: configuration.outputActivation.rawValue, losses: losses)
-        composition.learningRate = configuration.learningRate
-        composition.momentum = configuration.momentum
-        composition.weightDecay = configuration.weightDecay
-        return composition
+        return CompositionConfiguration(
+            hashLayer: ComponentSpecification(configuration.outputActivation.rawValue), losses: losses, optimizer: configuration)
     }
 
     /// The registry entry: `dcwh`.

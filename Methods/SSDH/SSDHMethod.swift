@@ -72,18 +72,13 @@ public final class SSDHMethod: ComposedMethod {
         var classification = ClassificationLoss.Configuration()
         classification.kind = configuration.classificationLoss
         classification.hingeExponent = configuration.hingeExponent
-        var composition = CompositionConfiguration(
-            hashLayer: "sigmoid",
+        return CompositionConfiguration(
+            hashLayer: ComponentSpecification("sigmoid", settings: hashLayer),
             losses: [
                 ComponentSpecification("classification", weight: configuration.alpha, settings: classification),
                 ComponentSpecification("binarization", weight: configuration.beta, rampEpochs: configuration.codeTermRampEpochs),
                 ComponentSpecification("balance", weight: configuration.gamma, rampEpochs: configuration.codeTermRampEpochs),
-            ])
-        composition.hashLayer = ComponentSpecification("sigmoid", settings: hashLayer)
-        composition.learningRate = configuration.learningRate
-        composition.momentum = configuration.momentum
-        composition.weightDecay = configuration.weightDecay
-        return composition
+            ], optimizer: configuration)
     }
 
     /// The registry entry: `ssdh`.

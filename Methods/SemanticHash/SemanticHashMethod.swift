@@ -42,11 +42,8 @@ extension LabelPrototypeConfiguration {
         var losses = [ComponentSpecification("prototype", settings: prototype)]
         if quantizationWeight > 0 { losses.append(ComponentSpecification("quantization", weight: quantizationWeight)) }
         let adapters = centerWeight > 0 || adapting ? [ComponentSpecification("center", weight: centerWeight)] : []
-        var composition = CompositionConfiguration(hashLayer: "tanh", losses: losses, adapters: adapters)
+        var composition = CompositionConfiguration(hashLayer: ComponentSpecification("tanh"), losses: losses, adapters: adapters, optimizer: self)
         composition.sourceOnly = !adapting
-        composition.learningRate = learningRate
-        composition.momentum = momentum
-        composition.weightDecay = weightDecay
         return composition
     }
 }

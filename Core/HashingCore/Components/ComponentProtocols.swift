@@ -7,9 +7,6 @@ public struct StepOutputs {
     public var features: Tensor
     /// The hash layer's continuous codes. **Shape**: `[N, bitCount]`.
     public var codes: Tensor
-    /// Class scores of the composition's classifying loss (a classifier head, distances to class
-    /// centers, prototype similarities), or `nil` when no loss classifies. **Shape**: `[N, classCount]`.
-    public var logits: Tensor?
     /// Ground-truth labels: the labelled source's; `nil` for the target.
     public var labels: BatchLabels?
     /// The target's pseudo-labels (`nil` for a row without one); `nil` for the source, or when no
@@ -20,14 +17,13 @@ public struct StepOutputs {
     public var domain: Domain
 
     public init(
-        features: Tensor, codes: Tensor, logits: Tensor? = nil, labels: BatchLabels? = nil, pseudoLabels: [Int?]? = nil, indices: [Int],
+        features: Tensor, codes: Tensor, labels: BatchLabels? = nil, pseudoLabels: [Int?]? = nil, indices: [Int],
         domain: Domain
     ) {
         precondition(codes.rank == 2 && features.shape[0] == codes.shape[0], "StepOutputs: features \(features.shape) and codes \(codes.shape)")
         precondition(indices.count == codes.shape[0], "StepOutputs: \(indices.count) indices for \(codes.shape[0]) rows")
         self.features = features
         self.codes = codes
-        self.logits = logits
         self.labels = labels
         self.pseudoLabels = pseudoLabels
         self.indices = indices

@@ -193,6 +193,21 @@ public func classMeans(_ outputs: Tensor, labels: [Int], classCount: Int, fallba
         })
 }
 
+/// DCWH's center schedule: before every `interval`-th epoch (not the first), sets `centers` to the
+/// class means of the source training codes (evaluation mode, as the reference code does); classes
+/// absent keep their center. Returns whether it re-estimated them.
+@discardableResult
+public func reestimateClassCenters(
+    _ centers: Parameter, progress: TrainingProgress, interval: Int, data: EpochData, owner: String
+) throws -> Bool {
+    guard progress.epoch > 0, progress.epoch % interval == 0 else { return false }
+    guard let source = data.outputs(of: .source), let labels = source.labels else {
+        throw TrainingError.invalidData("\(owner) needs labelled training images to compute centers")
+    }
+    centers.value = classMeans(source.codes, labels: labels, classCount: centers.shape[0], fallback: centers.value)
+    return true
+}
+
 // MARK: - SemanticHash and DAH
 
 /// The similarities `s_ic = h_i · p_c` of image codes to class prototypes.

@@ -196,19 +196,9 @@ public final class ClasswiseLoss: Module, HashingLoss, ClassCenterProvider {
         ]
     }
 
-    /// Sets each center to the mean code of its class (classes absent keep their center).
-    public func updateCenters(outputs: Tensor, labels: [Int]) {
-        centers.value = classMeans(outputs, labels: labels, classCount: centers.shape[0], fallback: centers.value)
-    }
-
-    /// Recomputes the centers from the training codes (evaluation mode, as the reference does)
-    /// before every `centerUpdateInterval`-th epoch.
+    /// Recomputes the centers from the training codes every `centerUpdateInterval` epochs.
     public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
-        guard progress.epoch > 0, progress.epoch % centerUpdateInterval == 0 else { return }
-        guard let source = data.outputs(of: .source), let labels = source.labels else {
-            throw TrainingError.invalidData("the classwise loss needs labelled training images to compute centers")
-        }
-        updateCenters(outputs: source.codes, labels: labels)
+        try reestimateClassCenters(centers, progress: progress, interval: centerUpdateInterval, data: data, owner: "the classwise loss")
     }
 
     public static let registration = LossRegistration(
@@ -244,7 +234,6 @@ public final class CenterSimilarityLoss: HashingLoss {
         self.learningRate = learningRate
     }
 
-    public var module: Module? { nil }
     public var parameterGroups: [ParameterGroup] { [ParameterGroup(name: "centers", parameters: [centers], learningRate: learningRate)] }
 
     public func terms(_ outputs: StepOutputs, weight: Float, progress: TrainingProgress) throws -> [LossTerm] {

@@ -44,10 +44,18 @@ public struct CompositionConfiguration: SGDConfiguration, Equatable {
 
     public init() {}
 
-    public init(hashLayer: String, losses: [ComponentSpecification], adapters: [ComponentSpecification] = []) {
-        self.hashLayer = ComponentSpecification(hashLayer)
+    /// A composition of these parts, trained by SGD with `optimizer`'s settings (a paper
+    /// method's configuration).
+    public init(
+        hashLayer: ComponentSpecification, losses: [ComponentSpecification], adapters: [ComponentSpecification] = [],
+        optimizer: some SGDConfiguration
+    ) {
+        self.hashLayer = hashLayer
         self.losses = losses
         self.adapters = adapters
+        learningRate = optimizer.learningRate
+        momentum = optimizer.momentum
+        weightDecay = optimizer.weightDecay
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -246,7 +254,6 @@ open class ComposedMethod: HashingNetworkMethod {
                     : PseudoLabels.select(
                         logits: logits, indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold,
                         classThresholds: classThresholds)
-                outputs.logits = logits
                 outputs.pseudoLabels = selected.labels(of: targetBatch.indices)
                 selection = selected
             }
