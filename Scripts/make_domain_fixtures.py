@@ -93,6 +93,15 @@ def mmd(source, target, bandwidths):
     return kernel[:ns, :ns].mean() + kernel[ns:, ns:].mean() - 2 * kernel[:ns, ns:].mean()
 
 
+def information_maximization(scores, entropy_weight, diversity_weight):
+    # SHOT (Liang et al. 2020): mean per-image entropy minus the entropy of the mean prediction.
+    probabilities = torch.softmax(scores, dim=1)
+    entropy = -(probabilities * torch.log_softmax(scores, dim=1)).sum(dim=1).mean()
+    mean = probabilities.mean(dim=0)
+    diversity = -(mean * torch.log(mean + 1e-5)).sum()
+    return entropy_weight * entropy - diversity_weight * diversity
+
+
 def adapter_cases():
     records = []
     for name, shape, scale in [("gradient_reversal_basic", (4, 3), 0.7), ("gradient_reversal_full", (2, 5), 1.0)]:
@@ -137,6 +146,18 @@ def adapter_cases():
         records.append(run_case(name, "mmd", function, {"source": inputs.uniform((source_rows, width)),
                                                          "target": inputs.uniform((target_rows, width), -0.5, 1.5)},
                                 {"bandwidths": bandwidths}))
+    for name, rows, classes, entropy_weight, diversity_weight in [
+        ("information_maximization_basic", 6, 4, 1.0, 1.0),
+        ("information_maximization_weighted", 3, 10, 0.3, 2.0),
+    ]:
+        inputs = Inputs(name)
+
+        def function(scores, entropy_weight=entropy_weight, diversity_weight=diversity_weight):
+            return information_maximization(scores, entropy_weight, diversity_weight)
+
+        records.append(run_case(name, "information_maximization", function,
+                                {"scores": inputs.uniform((rows, classes), -3.0, 3.0)},
+                                {"entropy_weight": entropy_weight, "diversity_weight": diversity_weight}))
     return records
 
 

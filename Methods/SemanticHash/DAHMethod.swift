@@ -15,6 +15,21 @@ public struct DAHConfiguration: LabelPrototypeConfiguration, Equatable {
     /// T: a target image takes part in the center loss when its largest class probability
     /// `softmax(scale · h·Pᵀ/K)` exceeds T.
     public var pseudoLabelThreshold: Float = 0.9
+    /// Not in the paper (issue 30's pseudo-label hygiene; 0 and [] are the paper's method):
+    /// no target pseudo-label during the first this many epochs…
+    public var pseudoLabelWarmupEpochs: Double = 0
+    /// …and, when set, class-balanced selection: per predicted class, the most confident share of
+    /// the target (`[k]`, or `[k0, k1]` ramped over the run), as well as above T.
+    public var pseudoLabelClassShare: [Double] = []
+    /// Not in the paper: the target terms' weights (λ, and information maximization's) grow
+    /// from 0 over this many epochs (0: full weight from the first step)…
+    public var adaptationRampEpochs: Double = 0
+    /// …linearly or along DANN's `2/(1 + e^(−10p)) − 1`.
+    public var adaptationRamp: RampShape = .linear
+    /// Not in the paper: weight of information maximization on the target's prototype scores
+    /// (the `information-maximization` adapter; 0 leaves it out), which keeps the DSBN target
+    /// branch from mapping every target image to one prototype.
+    public var informationMaximizationWeight: Float = 0
     public var learningRate: Float = 0.01
     public var momentum: Float = 0.9
     public var weightDecay: Float = 5e-4
@@ -26,6 +41,27 @@ public struct DAHConfiguration: LabelPrototypeConfiguration, Equatable {
         try require(
             method: "dah", pseudoLabelThreshold >= 0 && pseudoLabelThreshold < 1,
             "pseudoLabelThreshold must be in [0, 1), got \(pseudoLabelThreshold)")
+        try require(method: "dah", informationMaximizationWeight >= 0, "informationMaximizationWeight must be ≥ 0")
+        try require(method: "dah", adaptationRampEpochs >= 0, "adaptationRampEpochs must be ≥ 0")
+        try composition().validate()
+    }
+
+    /// The paper's parts (``LabelPrototypeConfiguration/composition(adapting:)``, DSBN, T) with
+    /// the hygiene switches above.
+    func composition() -> CompositionConfiguration {
+        var composition = composition(adapting: true)
+        composition.pseudoLabelThreshold = pseudoLabelThreshold
+        composition.pseudoLabelWarmupEpochs = pseudoLabelWarmupEpochs
+        composition.pseudoLabelClassShare = pseudoLabelClassShare
+        composition.domainSpecificBatchNorm = true
+        if informationMaximizationWeight > 0 {
+            composition.adapters.append(ComponentSpecification("information-maximization", weight: informationMaximizationWeight))
+        }
+        for index in composition.adapters.indices {
+            composition.adapters[index].rampEpochs = adaptationRampEpochs
+            composition.adapters[index].rampShape = adaptationRamp
+        }
+        return composition
     }
 }
 
@@ -48,10 +84,7 @@ public final class DAHMethod: ComposedMethod {
     public init(configuration: DAHConfiguration, context: MethodContext) throws {
         try configuration.validate()
         dahConfiguration = configuration
-        var composition = configuration.composition(adapting: true)
-        composition.pseudoLabelThreshold = configuration.pseudoLabelThreshold
-        composition.domainSpecificBatchNorm = true
-        try super.init(configuration: composition, context: context, components: StandardComponents.registry(), name: "dah")
+        try super.init(configuration: configuration.composition(), context: context, components: StandardComponents.registry(), name: "dah")
     }
 
     /// The prototype loss (its prototypes).

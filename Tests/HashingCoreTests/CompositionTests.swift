@@ -53,7 +53,7 @@ struct CompositionTests {
                 "classification", "binarization", "balance", "classwise", "center-similarity", "quantization", "bounded-output", "prototype",
                 "pairwise",
             ])
-        #expect(registry.adapters.names == ["dann", "coral", "mmd", "center", "centroid-alignment"])
+        #expect(registry.adapters.names == ["dann", "coral", "mmd", "center", "centroid-alignment", "information-maximization"])
         let kebab = { (name: String) in name.allSatisfy { $0.isLowercase || $0 == "-" } }
         var generator = SeededGenerator(seed: 1)
         let classwise = try registry.losses.registration(named: "classwise").make(
@@ -148,14 +148,36 @@ struct CompositionTests {
         #expect(weighted.settings == #"{"normalization":"per-image"}"#)
         #expect(throws: RegistryError.self) { try ComponentSpecification.parse("quantization={weight}") }
         #expect(throws: RegistryError.self) { try ComponentSpecification.parse(#"quantization={"weight": -1}"#) }
+        let ramped = try ComponentSpecification.parse(#"center={"weight": 2, "rampEpochs": 4, "ramp": "sigmoid"}"#)
+        #expect(ramped.rampShape == .sigmoid && ramped.settings == "{}")
+        let badRamp = try #require(throws: RegistryError.self) { try ComponentSpecification.parse(#"center={"ramp": "cosine"}"#) }
+        #expect(badRamp.description.contains("\"linear\", \"sigmoid\""))
         let configuration = try composition(
             #"{"hashLayer": "sigmoid", "losses": ["classification", {"name": "binarization", "rampEpochs": 1}], "adapters": [{"name": "dann", "weight": 0.3, "hiddenWidth": 64}]}"#
         )
         #expect(configuration.losses.map(\.name) == ["classification", "binarization"] && configuration.adapters[0].weight == 0.3)
         #expect(configuration.adapters[0].settings == #"{"hiddenWidth":64}"#)
+        #expect(try composition(#"{"adapters": [{"name": "center", "rampEpochs": 2, "ramp": "sigmoid"}]}"#).adapters[0].rampShape == .sigmoid)
         // Round trip.
         let encoded = try JSONEncoder().encode(configuration)
         #expect(try JSONDecoder().decode(CompositionConfiguration.self, from: encoded) == configuration)
+    }
+
+    @Test func rampsGrowTheWeightLinearlyOrAlongDANNsSchedule() {
+        let linear = ComponentSpecification("center", weight: 2, rampEpochs: 4)
+        let sigmoid = ComponentSpecification("center", weight: 2, rampEpochs: 4, rampShape: .sigmoid)
+        for (epoch, fraction) in [(0.0, 0.0), (1.0, 0.25), (2.0, 0.5), (4.0, 1.0), (6.0, 1.0)] {
+            let progress = testProgress(epoch: epoch, epochs: 8)
+            expectClose(linear.weight(at: progress), 2 * Float(fraction))
+            // 2/(1 + e^(−10p)) − 1 at p = fraction.
+            expectClose(sigmoid.weight(at: progress), 2 * Float(2 / (1 + Foundation.exp(-10 * fraction)) - 1))
+        }
+        #expect(ComponentSpecification("center", weight: 2).weight(at: testProgress(epoch: 0)) == 2)
+        // Round trip keeps the shape, and the default shape is not written.
+        let encoded = String(decoding: try! JSONEncoder().encode(sigmoid), as: UTF8.self)
+        #expect(encoded.contains(#""ramp":"sigmoid""#))
+        #expect(!String(decoding: try! JSONEncoder().encode(linear), as: UTF8.self).contains(#""ramp""#))
+        #expect(try! JSONDecoder().decode(ComponentSpecification.self, from: Data(encoded.utf8)) == sigmoid)
     }
 
     @Test(arguments: [
@@ -183,6 +205,10 @@ struct CompositionTests {
         (
             #"{"losses": ["prototype", "quantization"], "adapters": ["center", "centroid-alignment"], "pseudoLabelThreshold": 0.3, "domainSpecificBatchNorm": true}"#,
             ["target-quantization", "center", "target-center", "centroid-alignment"]
+        ),
+        (
+            #"{"losses": ["prototype"], "adapters": ["center", "information-maximization"], "domainSpecificBatchNorm": true}"#,
+            ["center", "target-center", "information-maximization"]
         ),
     ])
     func adaptiveCompositionsTrainOnBothDomains(json: String, adapterTerms: [String]) throws {

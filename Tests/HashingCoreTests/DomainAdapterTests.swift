@@ -110,6 +110,52 @@ struct DomainAdapterTests {
         }
     }
 
+    // MARK: - Information maximization
+
+    @Test func informationMaximizationIsZeroForUniformScoresAndRewardsConfidentDiversePredictions() throws {
+        // Uniform predictions: mean entropy log C, diversity log C (up to SHOT's 1e-5 guard).
+        expectClose(informationMaximizationLoss(scores: Tensor.zeros([4, 3])).item, 0, atol: 1e-4)
+        // Confident and spread over the classes: entropy ≈ 0, diversity = log 3.
+        let diverse = Tensor(shape: [3, 3], scalars: [30, 0, 0, 0, 30, 0, 0, 0, 30])
+        expectClose(informationMaximizationLoss(scores: diverse).item, -Float(Foundation.log(3.0)), atol: 1e-3)
+        // Confident but one class for every image (a collapse): entropy ≈ 0, diversity ≈ 0.
+        let collapsed = Tensor(shape: [3, 3], scalars: [30, 0, 0, 30, 0, 0, 30, 0, 0])
+        expectClose(informationMaximizationLoss(scores: collapsed).item, 0, atol: 1e-3)
+        // The weights scale the two terms apart.
+        let scores = randomTensor([5, 4], seed: 21, low: -2, high: 2)
+        let probabilities = scores.softmax(alongAxis: 1)
+        let entropy = -(probabilities * scores.logSoftmax(alongAxis: 1)).sum(alongAxes: [1]).mean().item
+        let mean = probabilities.mean(alongAxes: [0]).scalars
+        let diversity = -mean.reduce(0) { $0 + $1 * Foundation.log($1 + 1e-5) }
+        expectClose(
+            informationMaximizationLoss(scores: scores, entropyWeight: 0.5, diversityWeight: 2).item, 0.5 * entropy - 2 * diversity, atol: 1e-5)
+    }
+
+    @Test func informationMaximizationGradientsMatchFiniteDifferences() {
+        checkGradients(at: [randomTensor([5, 4], seed: 22, low: -2, high: 2)], "information maximization") {
+            informationMaximizationLoss(scores: $0[0], entropyWeight: 0.7, diversityWeight: 1.3)
+        }
+    }
+
+    @Test func informationMaximizationReadsTheClassifyingLossesScoresOnTheTargetOnly() throws {
+        var generator = SeededGenerator(seed: 4)
+        let prototypes = PrototypeLoss(classCount: 3, bitCount: 4, wordEmbeddings: nil, generator: &generator)
+        let adapter = InformationMaximizationAdapter(classifier: prototypes, entropyWeight: 1, diversityWeight: 1)
+        let source = testStepOutputs(codes: randomTensor([3, 4], seed: 5), labels: [0, 1, 2])
+        let target = testStepOutputs(codes: randomTensor([4, 4], seed: 6), domain: .target)
+        #expect(try adapter.terms(source: source, target: nil, weight: 1, progress: testProgress()).isEmpty)
+        let terms = try adapter.terms(source: source, target: target, weight: 0.5, progress: testProgress())
+        #expect(terms.map(\.name) == ["information-maximization"])
+        let expected = informationMaximizationLoss(scores: prototypes.classScores(codes: target.codes)!).item * 0.5
+        expectClose(terms[0].value.item, expected, atol: 1e-6)
+        // Without a classifying loss before it, the registry says what to add.
+        let error = try #require(throws: RegistryError.self) {
+            _ = try StandardComponents.registry().adapters.registration(named: "information-maximization").make(
+                context: ComponentContext(bitCount: 4, classCount: 3, featureCount: 6), generator: &generator)
+        }
+        #expect(error.description.contains("no earlier loss classifies"))
+    }
+
     // MARK: - The center loss
 
     @Test func centerLossOnSourceLabelsAndConfidentPseudoLabelsIsAJointMean() throws {
@@ -171,6 +217,11 @@ struct DomainAdapterTests {
             }
         case "coral":
             try expectMatchesTorch(c, inputNames: ["source", "target"]) { coralLoss(source: $0[0], target: $0[1]) }
+        case "information_maximization":
+            let (entropyWeight, diversityWeight) = (try c.float("entropy_weight"), try c.float("diversity_weight"))
+            try expectMatchesTorch(c, inputNames: ["scores"]) {
+                informationMaximizationLoss(scores: $0[0], entropyWeight: entropyWeight, diversityWeight: diversityWeight)
+            }
         case "mmd":
             let bandwidths = try c.floats("bandwidths")
             try expectMatchesTorch(c, inputNames: ["source", "target"]) { gaussianMMD(source: $0[0], target: $0[1], bandwidths: bandwidths) }

@@ -207,6 +207,30 @@ struct SemanticHashTests {
         #expect(method.binarization.bits(method.encode(batch.target!.images, domain: .target)).allSatisfy { $0.count == 12 })
     }
 
+    @Test func dahsHygieneSwitchesAreOffByDefaultAndMapToTheComposition() throws {
+        let paper = try #require(try prototypeRegistry().make("dah", context: context(bits: 12, domains: 2)) as? DAHMethod)
+        #expect(paper.configuration.adapters.map(\.name) == ["center"])
+        #expect(paper.configuration.adapters[0].rampEpochs == 0 && paper.configuration.pseudoLabelWarmupEpochs == 0)
+        #expect(paper.configuration.pseudoLabelClassShare.isEmpty && paper.configuration.domainSpecificBatchNorm)
+        let json =
+            #"{"pseudoLabelWarmupEpochs": 1, "pseudoLabelClassShare": [0.2, 0.8], "adaptationRampEpochs": 10, "adaptationRamp": "sigmoid", "informationMaximizationWeight": 0.5}"#
+        let hygienic = try #require(
+            try prototypeRegistry().make("dah", configuration: Data(json.utf8), context: context(bits: 12, domains: 2)) as? DAHMethod)
+        let composition = hygienic.configuration
+        #expect(composition.adapters.map(\.name) == ["center", "information-maximization"])
+        #expect(composition.adapters[0].rampEpochs == 10 && composition.adapters[0].rampShape == .sigmoid)
+        #expect(composition.adapters[1].weight == 0.5 && composition.adapters[1].rampEpochs == 10)
+        #expect(composition.pseudoLabelWarmupEpochs == 1 && composition.pseudoLabelClassShare == [0.2, 0.8])
+        // Training with them: no pseudo-label in the warm-up epoch, the center weight ramps from 0.
+        let batch = pairedBatch()
+        try hygienic.prepareEpoch(progress(0), data: EpochData { _ in nil })
+        let values = try hygienic.trainingStep(batch, progress: progress(0))
+        #expect(
+            values.map(\.name) == ["prototype-softmax", "quantization", "target-quantization", "center", "target-center", "information-maximization"])
+        #expect(values.filter { ["center", "target-center", "information-maximization"].contains($0.name) }.allSatisfy { $0.value == 0 })
+        #expect(try #require(hygienic.pseudoLabels).selectedCount == 0)
+    }
+
     @Test func dahCenterLossUsesOnlyTargetImagesAboveTheThresholdAndAJointMean() throws {
         let batch = pairedBatch(count: 12)
         for threshold in [Float(0), 0.5, 0.999_999] {
@@ -285,6 +309,9 @@ struct SemanticHashTests {
         for (name, json, mention) in [
             ("dah", #"{"pseudoLabelThreshold": 1}"#, "pseudoLabelThreshold"),
             ("dah", #"{"centerWeight": -1}"#, "centerWeight"),
+            ("dah", #"{"informationMaximizationWeight": -1}"#, "informationMaximizationWeight"),
+            ("dah", #"{"pseudoLabelClassShare": [0, 1]}"#, "pseudoLabelClassShare"),
+            ("dah", #"{"adaptationRamp": "cosine"}"#, "adaptationRamp"),
             ("semantic-hash", #"{"similarityScale": 0}"#, "similarityScale"),
             ("semantic-hash", #"{"objective": "triplet"}"#, "objective"),
         ] {

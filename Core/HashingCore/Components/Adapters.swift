@@ -249,3 +249,63 @@ public final class MMDAdapter: DomainAdapter {
         configuration: Configuration.self
     ) { configuration, _, _ in MMDAdapter(input: configuration.input, bandwidths: configuration.bandwidths) }
 }
+
+/// Information maximization on the target's class scores (Krause et al. 2010; SHOT, Liang et
+/// al. 2020): confident predictions for each target image, spread over the classes across the
+/// batch (``informationMaximizationLoss(scores:entropyWeight:diversityWeight:)``).
+///
+/// The scores are those of the composition's first classifying loss (a classifier, the
+/// prototypes, the class-wise centers), on the target codes with their gradient. It reads no
+/// label. With domain-specific batch norm it is what gives the target branch a reason not to
+/// collapse: mapping every target image to one class minimises a center or quantization term,
+/// but maximises this one. Without a target batch it contributes nothing.
+public final class InformationMaximizationAdapter: DomainAdapter {
+    public struct Configuration: MethodConfiguration, Equatable {
+        /// Weight of the mean per-image entropy (minimised).
+        public var entropyWeight: Float = 1
+        /// Weight of the entropy of the batch's mean prediction (maximised).
+        public var diversityWeight: Float = 1
+        public init() {}
+        public func validate() throws {
+            try require(
+                method: "domain adapter 'information-maximization'",
+                entropyWeight >= 0 && entropyWeight.isFinite && diversityWeight >= 0 && diversityWeight.isFinite,
+                "entropyWeight and diversityWeight must be finite numbers ≥ 0")
+        }
+    }
+
+    /// The classifying loss's scores (a closure: the loss's module belongs to the losses).
+    let scores: (Tensor) -> Tensor?
+    public let entropyWeight: Float
+    public let diversityWeight: Float
+
+    public init(classifier: any HashingLoss, entropyWeight: Float = 1, diversityWeight: Float = 1) {
+        precondition(classifier.classifies, "InformationMaximizationAdapter: the loss gives no class scores")
+        self.scores = { classifier.classScores(codes: $0) }
+        self.entropyWeight = entropyWeight
+        self.diversityWeight = diversityWeight
+    }
+
+    public func terms(source: StepOutputs, target: StepOutputs?, weight: Float, progress: TrainingProgress) throws -> [LossTerm] {
+        guard let target, let scores = scores(target.codes) else { return [] }
+        return [
+            LossTerm(
+                "information-maximization",
+                informationMaximizationLoss(scores: scores, entropyWeight: entropyWeight, diversityWeight: diversityWeight) * weight)
+        ]
+    }
+
+    public static let registration = AdapterRegistration(
+        name: "information-maximization",
+        summary: "information maximization on the target's class scores (SHOT): confident per image, diverse over the batch",
+        configuration: Configuration.self
+    ) { configuration, context, _ in
+        guard let classifier = context.losses.first(where: { $0.classifies }) else {
+            throw RegistryError.invalidConfiguration(
+                method: "domain adapter 'information-maximization'",
+                reason: "it reads class scores, and no earlier loss classifies: add classification, classwise or prototype before it")
+        }
+        return InformationMaximizationAdapter(
+            classifier: classifier, entropyWeight: configuration.entropyWeight, diversityWeight: configuration.diversityWeight)
+    }
+}

@@ -119,8 +119,17 @@ public struct ComponentRegistry {
     }
 }
 
+/// How a component's weight grows from 0 over its ramp (``ComponentSpecification/rampEpochs``).
+public enum RampShape: String, Codable, Sendable, CaseIterable {
+    /// `min(1, e / rampEpochs)` after e epochs.
+    case linear
+    /// `2/(1 + e^(−10p)) − 1` with `p = min(1, e / rampEpochs)`: DANN's schedule (Ganin &
+    /// Lempitsky 2015), slow at first, near full weight half-way through.
+    case sigmoid
+}
+
 /// A component as a composition names it: its registered name, its weight in the objective, an
-/// optional linear ramp of that weight, and overrides of its configuration.
+/// optional ramp of that weight, and overrides of its configuration.
 ///
 /// In JSON an object — `{"name": "quantization", "weight": 0.01}` — whose other keys are the
 /// component's own settings (`"normalization": "per-image"`); or just the name as a string.
@@ -128,30 +137,39 @@ public struct ComponentSpecification: Codable, Equatable, Sendable {
     public var name: String
     /// The term's weight in the objective (1 by default).
     public var weight: Float
-    /// The weight grows linearly from 0 over this many epochs (0: full weight from the start).
+    /// The weight grows from 0 over this many epochs (0: full weight from the start).
     public var rampEpochs: Double
+    /// The ramp's shape (`"ramp"` in JSON): linear unless set.
+    public var rampShape: RampShape
     /// The component's own settings, as a JSON object (sorted keys).
     public var settings: String
 
-    public init(_ name: String, weight: Float = 1, rampEpochs: Double = 0, settings: String = "{}") {
+    public init(_ name: String, weight: Float = 1, rampEpochs: Double = 0, rampShape: RampShape = .linear, settings: String = "{}") {
         self.name = name
         self.weight = weight
         self.rampEpochs = rampEpochs
+        self.rampShape = rampShape
         self.settings = settings
     }
 
     /// A specification whose settings are a configuration value (encoded with sorted keys).
-    public init<Settings: Encodable>(_ name: String, weight: Float = 1, rampEpochs: Double = 0, settings: Settings) {
+    public init<Settings: Encodable>(
+        _ name: String, weight: Float = 1, rampEpochs: Double = 0, rampShape: RampShape = .linear, settings: Settings
+    ) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(settings)) ?? Data("{}".utf8)
-        self.init(name, weight: weight, rampEpochs: rampEpochs, settings: String(decoding: data, as: UTF8.self))
+        self.init(name, weight: weight, rampEpochs: rampEpochs, rampShape: rampShape, settings: String(decoding: data, as: UTF8.self))
     }
 
-    /// The weight at a point of training: `weight × min(1, epochs completed / rampEpochs)`.
+    /// The weight at a point of training: `weight × ramp(min(1, epochs completed / rampEpochs))`.
     public func weight(at progress: TrainingProgress) -> Float {
-        let ramp = rampEpochs > 0 ? min(1, progress.epochsCompleted / rampEpochs) : 1
-        return weight * Float(ramp)
+        guard rampEpochs > 0 else { return weight }
+        let fraction = min(1, max(0, progress.epochsCompleted / rampEpochs))
+        switch rampShape {
+        case .linear: return weight * Float(fraction)
+        case .sigmoid: return weight * dannRamp(progress: fraction)
+        }
     }
 
     /// Parses `NAME` or `NAME=JSON-OBJECT` (the command line's form).
@@ -207,14 +225,23 @@ public struct ComponentSpecification: Codable, Equatable, Sendable {
         let ramp = try number("rampEpochs") ?? 0
         guard weight >= 0 else { throw RegistryError.invalidConfiguration(method: label, reason: "weight must be ≥ 0, got \(weight)") }
         guard ramp >= 0 else { throw RegistryError.invalidConfiguration(method: label, reason: "rampEpochs must be ≥ 0, got \(ramp)") }
+        var shape = RampShape.linear
+        if container.contains(AnyKey(stringValue: "ramp")) {
+            let text = try? container.decode(String.self, forKey: AnyKey(stringValue: "ramp"))
+            guard let text, let parsed = RampShape(rawValue: text) else {
+                throw RegistryError.invalidConfiguration(
+                    method: label, reason: "'ramp' must be one of \(RampShape.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+            }
+            shape = parsed
+        }
         // The rest are the component's own settings, kept as JSON for its registration to check.
-        let reserved: Set<String> = ["name", "weight", "rampEpochs"]
+        let reserved: Set<String> = ["name", "weight", "rampEpochs", "ramp"]
         var settings: [String: Any] = [:]
         for key in container.allKeys where !reserved.contains(key.stringValue) {
             settings[key.stringValue] = try container.decode(JSONAny.self, forKey: key).value
         }
         let data = try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys])
-        self.init(name, weight: Float(weight), rampEpochs: ramp, settings: String(decoding: data, as: UTF8.self))
+        self.init(name, weight: Float(weight), rampEpochs: ramp, rampShape: shape, settings: String(decoding: data, as: UTF8.self))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -222,6 +249,7 @@ public struct ComponentSpecification: Codable, Equatable, Sendable {
         try container.encode(name, forKey: AnyKey(stringValue: "name"))
         try container.encode(weight, forKey: AnyKey(stringValue: "weight"))
         if rampEpochs != 0 { try container.encode(rampEpochs, forKey: AnyKey(stringValue: "rampEpochs")) }
+        if rampShape != .linear { try container.encode(rampShape, forKey: AnyKey(stringValue: "ramp")) }
         let fields = (try? JSONSerialization.jsonObject(with: Data(settings.utf8))) as? [String: Any] ?? [:]
         for (key, value) in fields { try container.encode(JSONAny(value), forKey: AnyKey(stringValue: key)) }
     }

@@ -371,3 +371,21 @@ public func gaussianMMD(source: Tensor, target: Tensor, bandwidths: [Float] = [0
 public func dannRamp(progress p: Double, gamma: Double = 10) -> Float {
     Float(2 / (1 + Foundation.exp(-gamma * p)) - 1)
 }
+
+/// Information maximization on class scores (Krause, Perona & Gomes, NeurIPS 2010; as SHOT uses
+/// it, Liang et al., ICML 2020): `entropyWeight · mean_i H(p_i) − diversityWeight · H(p̄)`, with
+/// `p_i = softmax(s_i)`, `p̄` their mean over the batch and `H(p) = −Σ_c p_c log p_c`.
+///
+/// The first term makes each prediction confident; the second keeps the batch's predictions
+/// spread over the classes, so that the minimum is never one class for every image. `H(p̄)` uses
+/// `log(p̄ + 1e-5)`, SHOT's guard against `log 0`.
+///
+/// **Shape**: scores `[N, C]` → scalar.
+public func informationMaximizationLoss(scores: Tensor, entropyWeight: Float = 1, diversityWeight: Float = 1) -> Tensor {
+    precondition(scores.rank == 2 && scores.shape[0] > 0, "informationMaximizationLoss: scores \(scores.shape)")
+    let probabilities = scores.softmax(alongAxis: 1)
+    let entropy = -(probabilities * scores.logSoftmax(alongAxis: 1)).sum(alongAxes: [1]).mean()
+    let meanProbabilities = probabilities.mean(alongAxes: [0])
+    let diversity = -(meanProbabilities * (meanProbabilities + 1e-5).log()).sum()
+    return entropy * entropyWeight - diversity * diversityWeight
+}

@@ -27,6 +27,7 @@ public enum StandardComponents {
         MMDAdapter.registration,
         CenterLossAdapter.registration,
         CentroidAlignmentAdapter.registration,
+        InformationMaximizationAdapter.registration,
     ]
 
     /// The registry of every standard component.
