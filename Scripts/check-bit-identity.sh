@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refactors keep results: trains each paper method that is now a composition of registered parts
-# (SSDH, DCWH, SemanticHash, DAH) for a short fixed run with an OLD and a NEW build of `hashing`,
+# (SSDH, DCWH, SemanticHash, DAH), and Intersectant-GAN at its defaults, for a short fixed run with an OLD and a NEW build of `hashing`,
 # same seed and thread count, and compares the codes files byte for byte.
 # Usage: Scripts/check-bit-identity.sh OLD NEW_HASHING [THREADS]
 #   OLD: a `hashing` binary, or a git revision, which is checked out in a worktree under /tmp and
@@ -28,6 +28,7 @@ runs=(
     "semantic-hash|--method semantic-hash --dataset embedded-digits"
     "semantic-hash-center|--method semantic-hash --dataset embedded-digits --method-config {\"centerWeight\":0.5}"
     "dah|--method dah --backbone lenet-bn --dataset optdigits-to-mfeat"
+    "intersectant-gan|--method intersectant-gan --dataset optdigits-to-mfeat"
 )
 codes() { python3 -c "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print([(n, z.read(n).hex()) for n in sorted(z.namelist())])" "$1"; }
 failed=0

@@ -165,6 +165,24 @@ def discriminator_losses(real_logits, fake_logits, real_labels):
     return torch.stack([real, fake])
 
 
+def discriminator_losses_variant(real_logits, fake_logits, real_labels, batch_mean, unlabelled_real):
+    """Issue 30's variant: labelled real rows as their class, over the batch when batch_mean;
+    when unlabelled_real, unlabelled real rows as -log(1 - p_fake), everything over the batch."""
+    fake_class = real_logits.shape[1] - 1
+    labels = torch.tensor(real_labels)
+    per_row = F.cross_entropy(real_logits, labels, reduction="none", ignore_index=-1)
+    if unlabelled_real:
+        p_fake = torch.softmax(real_logits, dim=1)[:, fake_class]
+        per_row = torch.where(labels >= 0, per_row, -torch.log(1 - p_fake))
+        real = per_row.mean()
+    elif batch_mean:
+        real = per_row.sum() / len(real_labels)
+    else:
+        real = per_row.sum() / max(int((labels >= 0).sum()), 1)
+    fake = F.cross_entropy(fake_logits, torch.full((fake_logits.shape[0],), fake_class))
+    return torch.stack([real, fake])
+
+
 def centroid_alignment(source, target, source_labels, target_labels):
     """Sum over the classes present in both domains of ||mean source row - mean target row||^2."""
     source_labels, target_labels = torch.tensor(source_labels), torch.tensor(target_labels)
@@ -173,6 +191,16 @@ def centroid_alignment(source, target, source_labels, target_labels):
         difference = source[source_labels == c].mean(dim=0) - target[target_labels == c].mean(dim=0)
         total = total + (difference ** 2).sum()
     return total
+
+
+def centroid_alignment_mean(source, target, source_labels, target_labels):
+    """The same, as a mean over (shared classes x bits)."""
+    source_labels, target_labels = torch.tensor(source_labels), torch.tensor(target_labels)
+    shared = sorted(set(source_labels.tolist()) & set(label for label in target_labels.tolist() if label >= 0))
+    if not shared:
+        return (source.sum() + target.sum()) * 0
+    rows = [source[source_labels == c].mean(dim=0) - target[target_labels == c].mean(dim=0) for c in shared]
+    return torch.stack(rows).pow(2).mean()
 
 
 def loss_cases():
@@ -223,6 +251,30 @@ def loss_cases():
                                 lambda logits, labels=labels: partial_cross_entropy(logits, labels),
                                 {"logits": inputs.uniform((rows, classes), -3.0, 3.0)}, {"labels": labels}))
 
+    for name, real_rows, fake_rows, classes, real_labels, batch_mean, unlabelled_real in [
+        ("discriminator_variant_batch_mean", 6, 4, 3, [2, -1, 0, 1, -1, 2], True, False),
+        ("discriminator_variant_unlabelled_real", 6, 4, 3, [2, -1, 0, 1, -1, 2], True, True),
+        ("discriminator_variant_none_labelled_real", 4, 3, 5, [-1, -1, -1, -1], False, True),
+    ]:
+        inputs = Inputs(name)
+
+        def function(real_logits, fake_logits, real_labels=real_labels, batch_mean=batch_mean, unlabelled_real=unlabelled_real):
+            return discriminator_losses_variant(real_logits, fake_logits, real_labels, batch_mean, unlabelled_real)
+
+        records.append(run_case(name, "discriminator_losses_variant", function,
+                                {"real_logits": inputs.uniform((real_rows, classes + 1), -3.0, 3.0),
+                                 "fake_logits": inputs.uniform((fake_rows, classes + 1), -3.0, 3.0)},
+                                {"real_labels": real_labels, "batch_mean": int(batch_mean), "unlabelled_real": int(unlabelled_real)}))
+
+    for name, rows, classes, labels in [
+        ("partial_cross_entropy_batch_mean", 7, 4, [1, -1, 3, -1, 0, 0, -1]),
+    ]:
+        inputs = Inputs(name)
+        records.append(run_case(name, "partial_cross_entropy_batch",
+                                lambda logits, labels=labels: F.cross_entropy(
+                                    logits, torch.tensor(labels), reduction="none", ignore_index=-1).sum() / len(labels),
+                                {"logits": inputs.uniform((rows, classes), -3.0, 3.0)}, {"labels": labels}))
+
     for name, source_rows, target_rows, bits, source_labels, target_labels in [
         ("centroid_alignment_unlabelled_targets", 7, 6, 8, [0, 1, 2, 1, 0, 3, 2], [2, -1, 1, -1, 2, 4]),
         ("centroid_alignment_all_shared", 5, 5, 6, [0, 1, 1, 2, 0], [1, 0, 2, 2, 1]),
@@ -237,6 +289,17 @@ def loss_cases():
                                 {"source": torch.tanh(inputs.uniform((source_rows, bits), -2.0, 2.0)),
                                  "target": torch.tanh(inputs.uniform((target_rows, bits), -2.0, 2.0))},
                                 {"source_labels": source_labels, "target_labels": target_labels}))
+    name = "centroid_alignment_mean"
+    inputs = Inputs(name)
+    source_labels, target_labels = [0, 1, 2, 1, 0, 3, 2], [2, -1, 1, -1, 2, 4]
+
+    def function(source, target, source_labels=source_labels, target_labels=target_labels):
+        return centroid_alignment_mean(source, target, source_labels, target_labels)
+
+    records.append(run_case(name, "class_centroid_alignment_mean", function,
+                            {"source": torch.tanh(inputs.uniform((7, 8), -2.0, 2.0)),
+                             "target": torch.tanh(inputs.uniform((6, 8), -2.0, 2.0))},
+                            {"source_labels": source_labels, "target_labels": target_labels}))
     return records
 
 

@@ -96,6 +96,14 @@ public struct PseudoLabels: Equatable, Sendable {
         }
     }
 
+    /// The same images scored, keeping only the labels `keep(index, label)` accepts (a second
+    /// check, such as DupGAN's agreement between two classifiers).
+    public func keeping(where keep: (_ index: Int, _ label: Int) -> Bool) -> PseudoLabels {
+        var result = self
+        result.labels = labels.filter { keep($0.key, $0.value) }
+        return result
+    }
+
     /// The label of the image at `index`, or `nil` when it has none.
     public subscript(index: Int) -> Int? { labels[index] }
 

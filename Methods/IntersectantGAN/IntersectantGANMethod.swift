@@ -47,6 +47,32 @@ public struct IntersectantGANConfiguration: MethodConfiguration, Equatable {
     /// staged training for digits).
     public var stages: Int = 1
 
+    // Issue 30's changes to what the target's pseudo-labels drive; each is off by default (the
+    // paper's method as first implemented), and Methods/IntersectantGAN/README.md gives what each
+    // measured.
+    /// No target pseudo-label during the first this many epochs of the run (pre-training counts).
+    public var pseudoLabelWarmupEpochs: Double = 0
+    /// Class-balanced selection: per predicted class, the most confident share of the target
+    /// (`[k]`, or `[k0, k1]` ramped over the run), as well as above T; from a pass over the target
+    /// before each epoch.
+    public var pseudoLabelClassShare: [Double] = []
+    /// DupGAN's agreement check: keep `ŷ = argmax C(uᵗ)` only where the classifier gives the same
+    /// class to the image translated to the source domain, `argmax C(E(Gˢ(uᵗ)))` (the encoder in
+    /// evaluation mode, no gradient). Needs the generators.
+    public var agreementCheck = false
+    /// ε and β, the weights of the terms that read pseudo-labels, grow from 0 over this many
+    /// epochs of the run (0: full weight from the start)…
+    public var adaptationRampEpochs: Double = 0
+    /// …linearly or along DANN's `2/(1 + e^(−10p)) − 1`.
+    public var adaptationRamp: RampShape = .linear
+    /// `L_s` as the paper's sum over classes and bits, or as a mean.
+    public var centroidReduction: CentroidReduction = .sum
+    /// The pseudo-labelled target terms (ε's cross-entropy, the generators' Dˢ term, Dᵗ's real
+    /// term) averaged over the selected rows, or over the batch.
+    public var pseudoLabelMean: PartialLabelMean = .selected
+    /// Dᵗ also learns that real target images without a pseudo-label are real (of some class).
+    public var unlabelledTargetsAreReal = false
+
     public init() {}
 
     public func validate() throws {
@@ -69,6 +95,13 @@ public struct IntersectantGANConfiguration: MethodConfiguration, Equatable {
         try require(method: name, pretrainEpochs >= 0, "pretrainEpochs must be ≥ 0, got \(pretrainEpochs)")
         try require(method: name, pretrainLearningRateFactor > 0, "pretrainLearningRateFactor must be positive, got \(pretrainLearningRateFactor)")
         try require(method: name, stages >= 1, "stages must be ≥ 1, got \(stages)")
+        try require(method: name, pseudoLabelWarmupEpochs >= 0, "pseudoLabelWarmupEpochs must be ≥ 0, got \(pseudoLabelWarmupEpochs)")
+        try require(method: name, adaptationRampEpochs >= 0, "adaptationRampEpochs must be ≥ 0, got \(adaptationRampEpochs)")
+        try require(
+            method: name, pseudoLabelClassShare.count <= 2 && pseudoLabelClassShare.allSatisfy { $0 > 0 && $0 <= 1 },
+            "pseudoLabelClassShare must be [], [k] or [k0, k1] with shares in (0, 1], got \(pseudoLabelClassShare)")
+        try require(
+            method: name, !agreementCheck || usesGenerators, "agreementCheck needs the generators: switch useAdversarial or useReconstruction on")
     }
 
     /// Whether the generators run at all (they feed `L_a` and `L_1`).
@@ -105,6 +138,8 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
     public var adaptsToTarget: Bool { true }
     /// The target images selected so far in the current epoch (the latest label of each).
     public private(set) var pseudoLabels: PseudoLabels?
+    /// This epoch's per-class confidence thresholds (class-balanced selection), or `nil`.
+    public private(set) var classThresholds: [Float]?
 
     public static let encoderOptimizer = "encoder"
     public static let generatorOptimizer = "generators"
@@ -152,6 +187,17 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
     public func prepareEpoch(_ progress: TrainingProgress, data: EpochData) throws {
         // The source-only baseline selects no pseudo-labels (the log shows none rather than 0 %).
         pseudoLabels = configuration.readsTarget ? PseudoLabels(threshold: configuration.pseudoLabelThreshold) : nil
+        classThresholds = nil
+        let shares = configuration.pseudoLabelClassShare
+        if configuration.readsTarget, !shares.isEmpty, progress.epochsCompleted >= configuration.pseudoLabelWarmupEpochs,
+            progress.steps(Self.generatorOptimizer) || progress.steps(Self.discriminatorOptimizer) || !configuration.usesGenerators
+        {
+            guard let target = data.outputs(of: .target), let logits = target.logits else {
+                throw TrainingError.invalidData("intersectant-gan: class-balanced pseudo-labels need the target's class scores before the epoch")
+            }
+            let share = shares.count == 1 ? shares[0] : shares[0] + (shares[1] - shares[0]) * progress.fractionCompleted
+            classThresholds = PseudoLabels.classThresholds(logits: logits, share: share)
+        }
     }
 
     /// Whether this step is source pre-training: only the encoder steps.
@@ -178,17 +224,18 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
         var forward: StepForward?
         let updated = configuration.usesGenerators ? Array(optimizers[0...1]) : [optimizers[0]]
         let values = try optimizeTogether(updated, progress: progress) {
-            let step = encoderAndGeneratorTerms(source: batch.source, labels: labels, target: target)
+            let step = encoderAndGeneratorTerms(source: batch.source, labels: labels, target: target, progress: progress)
             forward = step.forward
             return step.terms
         }
         guard let forward else { return values }
+        let targetLabels = forward.selection.labels(of: target.indices)
         if pseudoLabels == nil { pseudoLabels = PseudoLabels(threshold: configuration.pseudoLabelThreshold) }
         pseudoLabels?.merge(forward.selection)
         var discriminatorValues: LossValues = []
         if configuration.useAdversarial, let images = forward.images {
             discriminatorValues = try optimize(optimizers[2], progress: progress) {
-                discriminatorTerms(images: images, sourceLabels: labels, targetLabels: forward.selection.labels(of: target.indices))
+                discriminatorTerms(images: images, sourceLabels: labels, targetLabels: targetLabels)
             }
         }
         return values + discriminatorValues
@@ -222,31 +269,42 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
     }
 
     /// The terms of update 1 (encoder and generators), with the step's pseudo-labels and images.
-    func encoderAndGeneratorTerms(source: DomainBatch, labels: [Int], target: DomainBatch) -> (terms: [LossTerm], forward: StepForward) {
+    func encoderAndGeneratorTerms(
+        source: DomainBatch, labels: [Int], target: DomainBatch, progress: TrainingProgress
+    ) -> (terms: [LossTerm], forward: StepForward) {
         let c = configuration
         // One encoder pass over both domains (the encoder is shared).
         let codes = model.codes(Tensor.concatenate([source.images, target.images], axis: 0))
         let (sourceCodes, targetCodes) = Self.split(codes, at: source.count)
         let (sourceLogits, targetLogits) = Self.split(model.classifier(codes), at: source.count)
-        let selection = PseudoLabels.select(logits: targetLogits.detached(), indices: target.indices, threshold: c.pseudoLabelThreshold)
+        // Gˢ on [uˢ; uᵗ] → [x̃ˢ; x̃ᵗˢ], Gᵗ on [uᵗ; uˢ] → [x̃ᵗ; x̃ˢᵗ]. The agreement check needs x̃ᵗˢ
+        // before the selection; otherwise the generators run after the encoder's terms, as before
+        // (the same order of operations, so the same bits).
+        func generate() -> (sourceReconstruction: Tensor, targetToSource: Tensor, targetReconstruction: Tensor, sourceToTarget: Tensor) {
+            let (sourceReconstruction, targetToSource) = Self.split(model.sourceGenerator(codes), at: source.count)
+            let (targetReconstruction, sourceToTarget) = Self.split(
+                model.targetGenerator(Tensor.concatenate([targetCodes, sourceCodes], axis: 0)), at: target.count)
+            return (sourceReconstruction, targetToSource, targetReconstruction, sourceToTarget)
+        }
+        let early = c.agreementCheck ? generate() : nil
+        let selection = selectPseudoLabels(targetLogits: targetLogits, target: target, translated: early?.targetToSource, progress: progress)
         let pseudo = selection.labels(of: target.indices)
+        let ramp = c.adaptationRamp.factor(at: progress, over: c.adaptationRampEpochs)
 
         var terms = [LossTerm("classification", crossEntropy(logits: sourceLogits, labels: labels))]
         if c.useTargetClassification && c.targetClassificationWeight > 0 {
-            let targetCE = crossEntropy(logits: targetLogits, partialLabels: pseudo)
-            terms.append(LossTerm("target-classification", targetCE * c.targetClassificationWeight))
+            let targetCE = partialCrossEntropy(logits: targetLogits, labels: pseudo, mean: c.pseudoLabelMean)
+            terms.append(LossTerm("target-classification", targetCE * (c.targetClassificationWeight * ramp)))
         }
         if c.useHashLoss { terms += hashTerms(sourceCodes: sourceCodes, labels: labels, allCodes: codes) }  // relaxation on both domains
         if c.useCentroidAlignment {
-            let alignment = classCentroidAlignment(source: sourceCodes, sourceLabels: labels, target: targetCodes, targetLabels: pseudo)
-            terms.append(LossTerm("centroid-alignment", alignment * c.centroidWeight))
+            let alignment = classCentroidAlignment(
+                source: sourceCodes, sourceLabels: labels, target: targetCodes, targetLabels: pseudo, reduction: c.centroidReduction)
+            terms.append(LossTerm("centroid-alignment", alignment * (c.centroidWeight * ramp)))
         }
         guard c.usesGenerators else { return (terms, StepForward(selection: selection, images: nil)) }
 
-        // Gˢ on [uˢ; uᵗ] → [x̃ˢ; x̃ᵗˢ], Gᵗ on [uᵗ; uˢ] → [x̃ᵗ; x̃ˢᵗ].
-        let (sourceReconstruction, targetToSource) = Self.split(model.sourceGenerator(codes), at: source.count)
-        let (targetReconstruction, sourceToTarget) = Self.split(
-            model.targetGenerator(Tensor.concatenate([targetCodes, sourceCodes], axis: 0)), at: target.count)
+        let (sourceReconstruction, targetToSource, targetReconstruction, sourceToTarget) = early ?? generate()
         let images = GeneratedImages(
             source: source.images, target: target.images, sourceReconstruction: sourceReconstruction, sourceToTarget: sourceToTarget,
             targetReconstruction: targetReconstruction, targetToSource: targetToSource)
@@ -258,10 +316,30 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
             // The generator side asks Dᵗ(x̃ˢᵗ) for the source label and Dˢ(x̃ᵗˢ) for the pseudo-label.
             let fooling =
                 crossEntropy(logits: model.targetDiscriminator(images.sourceToTarget), labels: labels)
-                + crossEntropy(logits: model.sourceDiscriminator(images.targetToSource), partialLabels: pseudo)
+                + partialCrossEntropy(logits: model.sourceDiscriminator(images.targetToSource), labels: pseudo, mean: c.pseudoLabelMean)
             terms.append(LossTerm("adversarial-generators", fooling * c.adversarialWeight))
         }
         return (terms, StepForward(selection: selection, images: images.detached()))
+    }
+
+    /// The step's target pseudo-labels (eq. 4): `argmax C(uᵗ)` where its probability exceeds T,
+    /// none during the warm-up, per-class thresholds when class-balanced, and, with the agreement
+    /// check, only where `C(E(x̃ᵗˢ))` agrees.
+    func selectPseudoLabels(targetLogits: Tensor, target: DomainBatch, translated: Tensor?, progress: TrainingProgress) -> PseudoLabels {
+        let c = configuration
+        guard progress.epochsCompleted >= c.pseudoLabelWarmupEpochs else {
+            return PseudoLabels.unselected(indices: target.indices, threshold: c.pseudoLabelThreshold)
+        }
+        let selection = PseudoLabels.select(
+            logits: targetLogits.detached(), indices: target.indices, threshold: c.pseudoLabelThreshold, classThresholds: classThresholds)
+        guard let translated else { return selection }
+        let agreeing = withoutGradient { () -> [Int] in
+            model.encoder.train(false)
+            defer { model.encoder.train(true) }
+            return model.classifier(model.codes(translated.detached())).argmax(alongAxis: 1)
+        }
+        let row = Dictionary(uniqueKeysWithValues: target.indices.enumerated().map { ($1, $0) })
+        return selection.keeping { index, label in agreeing[row[index]!] == label }
     }
 
     /// The pictures: source images, Gˢ(uˢ), Gᵗ(uˢ), then target images, Gᵗ(uᵗ), Gˢ(uᵗ). Empty when
@@ -292,7 +370,8 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
             fakeLogits: model.sourceDiscriminator(images.targetToSource))
         let target = discriminatorLosses(
             realLogits: model.targetDiscriminator(images.target), realLabels: targetLabels,
-            fakeLogits: model.targetDiscriminator(images.sourceToTarget))
+            fakeLogits: model.targetDiscriminator(images.sourceToTarget), mean: configuration.pseudoLabelMean,
+            unlabelledAreReal: configuration.unlabelledTargetsAreReal)
         let weight = configuration.adversarialWeight
         return [
             LossTerm("discriminator-real", (source.real + target.real) * weight),

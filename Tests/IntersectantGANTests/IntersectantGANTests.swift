@@ -114,7 +114,8 @@ struct IntersectantGANTests {
     @Test func generatorsProduceImagesOfTheirDomainShapeInTheUnitInterval() throws {
         let method = try makeMethod()
         let batch = pairedBatch()
-        let (_, forward) = method.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!)
+        let (_, forward) = method.encoderAndGeneratorTerms(
+            source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: progress(0))
         let images = try #require(forward.images)
         for picture in [images.sourceReconstruction, images.sourceToTarget, images.targetReconstruction, images.targetToSource] {
             #expect(picture.shape == [12, 1, 16, 16])
@@ -133,7 +134,8 @@ struct IntersectantGANTests {
         let confidences = rows.map { $0.max()! }.sorted()
         let threshold = (confidences[5] + confidences[6]) / 2
         let method = try makeMethod(#"{"pseudoLabelThreshold": \#(threshold)}"#)
-        let (_, forward) = method.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!)
+        let (_, forward) = method.encoderAndGeneratorTerms(
+            source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: progress(0))
         var expected: [Int: Int] = [:]
         for (row, p) in rows.enumerated() {
             let best = p.indices.max { p[$0] < p[$1] }!
@@ -192,7 +194,9 @@ struct IntersectantGANTests {
         let batch = pairedBatch()
         let parameters = method.model.encoderParameters + method.model.generatorParameters
         return valueAndGradient(of: parameters) {
-            let terms = method.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!).terms
+            let terms = method.encoderAndGeneratorTerms(
+                source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: progress(0)
+            ).terms
             return terms.filter { keep($0.name) }.reduce(Tensor(0)) { $0 + $1.value }
         }.1
     }
@@ -206,7 +210,8 @@ struct IntersectantGANTests {
         let on = try makeMethod(#"{"pseudoLabelThreshold": 0.3}"#)
         let off = try makeMethod(#"{"pseudoLabelThreshold": 0.3, "\#(switchName)": false}"#)
         let batch = pairedBatch()
-        let offTerms = off.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!).terms
+        let offTerms = off.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: progress(0))
+            .terms
         #expect(Set(offTerms.map(\.name)).isDisjoint(with: terms))
         // The term mattered when on …
         let all = gradients(on) { _ in true }
@@ -288,8 +293,122 @@ struct IntersectantGANTests {
         for path in IntersectantGANNetwork.adversarialParts { _ = try method.network.submodule(at: path) }
     }
 
+    // MARK: - Issue 30's switches
+
+    @Test func batchMeansAndUnlabelledRealTargetsMatchHandComputedValues() {
+        // N = 2 classes: logits have 3 columns, the fake class is index 2.
+        let real = Tensor(shape: [3, 3], scalars: [2, 0, 1, 0, 3, -1, 1, 1, 1])
+        let fake = Tensor(shape: [2, 3], scalars: [0, 1, 4, 2, 0, 0])
+        func logSoftmax(_ row: [Double], _ column: Int) -> Double { row[column] - Foundation.log(row.map(Foundation.exp).reduce(0, +)) }
+        let labelled = -(logSoftmax([2, 0, 1], 0) + logSoftmax([0, 3, -1], 1))
+        // Over the batch: the two labelled rows' sum over 3 rows.
+        expectClose(partialCrossEntropy(logits: real, labels: [0, 1, nil], mean: .batch).item, Float(labelled / 3), atol: 1e-5)
+        expectClose(partialCrossEntropy(logits: real, labels: [0, 1, nil], mean: .selected).item, Float(labelled / 2), atol: 1e-5)
+        // The third row (1, 1, 1) is fake with probability 1/3: "real" costs −log(2/3).
+        expectClose(realImageLosses(logits: real).scalars[2], Float(-Foundation.log(2.0 / 3)), atol: 1e-5)
+        // A row sure to be fake costs a lot, and stays finite.
+        let sure = realImageLosses(logits: Tensor(shape: [1, 3], scalars: [0, 0, 60])).item
+        #expect(sure.isFinite && sure > 55)
+        let (realTerm, fakeTerm) = discriminatorLosses(
+            realLogits: real, realLabels: [0, 1, nil], fakeLogits: fake, mean: .batch, unlabelledAreReal: true)
+        expectClose(realTerm.item, Float((labelled - Foundation.log(2.0 / 3)) / 3), atol: 1e-5)
+        expectClose(fakeTerm.item, Float(-(logSoftmax([0, 1, 4], 2) + logSoftmax([2, 0, 0], 2)) / 2), atol: 1e-5)
+        // The paper's choices give the paper's function.
+        let paper = discriminatorLosses(realLogits: real, realLabels: [0, 1, nil], fakeLogits: fake, mean: .selected, unlabelledAreReal: false)
+        expectClose(paper.real.item, Float(labelled / 2), atol: 1e-5)
+        checkGradients(at: [randomTensor([4, 4], seed: 9, low: -2, high: 2)], "real images") { realImageLosses(logits: $0[0]).sum() }
+        checkGradients(at: [randomTensor([4, 4], seed: 7), randomTensor([3, 4], seed: 8)], "discriminator, unlabelled real") {
+            let (r, f) = discriminatorLosses(
+                realLogits: $0[0], realLabels: [2, nil, 0, nil], fakeLogits: $0[1], mean: .batch, unlabelledAreReal: true)
+            return r + f
+        }
+    }
+
+    @Test func pseudoLabelsWaitForTheWarmUpAndTheAgreementCheckKeepsOnlyLabelsTheTranslationConfirms() throws {
+        let batch = pairedBatch()
+        let later = TrainingProgress(epoch: 1, epochCount: 2, step: 0, stepsPerEpoch: 40, stageName: "adversarial-1", activeOptimizers: nil)
+        let waiting = try makeMethod(#"{"pseudoLabelThreshold": 0, "pseudoLabelWarmupEpochs": 1}"#)
+        let early = waiting.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: progress(0))
+        #expect(early.forward.selection.selectedCount == 0 && early.forward.selection.scoredIndices.count == 12)
+        let after = waiting.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: later)
+        #expect(after.forward.selection.selectedCount == 12)
+
+        let checked = try makeMethod(#"{"pseudoLabelThreshold": 0, "agreementCheck": true}"#)
+        // A few steps of source pre-training, so that the classifier tells the classes apart, and
+        // a target batch of source images (so that its predictions differ too).
+        for step in 0..<100 { _ = try checked.trainingStep(batch, progress: progress(step, pretraining: true)) }
+        let same = TrainingBatch(
+            source: batch.source, target: DomainBatch(images: batch.source.images, labels: nil, indices: Array(100..<112), domain: .target))
+        // What the check asks, computed here: the classifier's class for the target image and for
+        // Gˢ(uᵗ) (the target rows of Gˢ on both domains' codes), the encoder in evaluation mode.
+        let codes = checked.model.codes(Tensor.concatenate([same.source.images, same.target!.images], axis: 0))
+        let predicted = checked.model.classifier(codes.slice(axis: 0, range: 12..<24)).argmax(alongAxis: 1)
+        let translated = checked.model.sourceGenerator(codes).slice(axis: 0, range: 12..<24)
+        checked.model.encoder.train(false)
+        let agreeing = checked.model.classifier(checked.model.codes(translated)).argmax(alongAxis: 1)
+        checked.model.encoder.train(true)
+        let kept = checked.encoderAndGeneratorTerms(source: same.source, labels: same.source.labels!, target: same.target!, progress: progress(0))
+            .forward.selection
+        var expected: [Int: Int] = [:]
+        for (row, index) in same.target!.indices.enumerated() where predicted[row] == agreeing[row] { expected[index] = agreeing[row] }
+        #expect(kept.labels == expected && kept.scoredIndices == Set(same.target!.indices))
+        #expect(kept.selectedCount < 12, "an untrained generator's translations should change some predictions")
+    }
+
+    @Test func rampsAndMeansScaleTheTermsThatReadPseudoLabels() throws {
+        let batch = pairedBatch()
+        func terms(_ json: String, _ progress: TrainingProgress) throws -> [String: Float] {
+            let method = try makeMethod(json)
+            let terms = method.encoderAndGeneratorTerms(source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: progress)
+            return Dictionary(uniqueKeysWithValues: terms.terms.map { ($0.name, $0.value.item) })
+        }
+        let paper = try terms(#"{"pseudoLabelThreshold": 0}"#, progress(0))
+        // Ramped from 0: nothing at the start, the same terms once the ramp is over.
+        let start = try terms(#"{"pseudoLabelThreshold": 0, "adaptationRampEpochs": 1, "adaptationRamp": "sigmoid"}"#, progress(0))
+        #expect(start["target-classification"] == 0 && start["centroid-alignment"] == 0)
+        #expect(start["classification"] == paper["classification"])
+        let end = try terms(
+            #"{"pseudoLabelThreshold": 0, "adaptationRampEpochs": 1}"#,
+            TrainingProgress(epoch: 1, epochCount: 2, step: 0, stepsPerEpoch: 40, stageName: "adversarial-1", activeOptimizers: nil))
+        #expect(end["centroid-alignment"]! > 0)
+        // L_s as a mean: the sum over (classes in both domains) × bits. At T = 0 every target image
+        // has a label, so the classes in both are those of the source batch that the target predicts.
+        let mean = try terms(#"{"pseudoLabelThreshold": 0, "centroidReduction": "mean"}"#, progress(0))
+        let predicted = Set(try makeMethod().inference(batch.target!.images, domain: .target).logits!.argmax(alongAxis: 1))
+        let shared = Set(batch.source.labels!).intersection(predicted).count
+        expectClose(mean["centroid-alignment"]!, paper["centroid-alignment"]! / Float(shared * 8), atol: 1e-6)
+        // Batch means: at T = 0 every row is selected, so they equal the selected-row means.
+        let batchMean = try terms(#"{"pseudoLabelThreshold": 0, "pseudoLabelMean": "batch"}"#, progress(0))
+        expectClose(batchMean["target-classification"]!, paper["target-classification"]!, atol: 1e-6)
+    }
+
+    @Test func classBalancedSelectionUsesThresholdsFromAPassOverTheTarget() throws {
+        let method = try makeMethod(#"{"pseudoLabelThreshold": 0, "pseudoLabelClassShare": [0.5]}"#)
+        let batch = pairedBatch()
+        let scores = try #require(method.inference(batch.target!.images, domain: .target).logits)
+        let data = EpochData { domain in
+            domain == .target ? DomainOutputs(codes: Tensor.zeros([12, 8]), logits: scores, labels: nil, indices: batch.target!.indices) : nil
+        }
+        // Pre-training reads no target.
+        try method.prepareEpoch(progress(0, pretraining: true), data: data)
+        #expect(method.classThresholds == nil)
+        try method.prepareEpoch(progress(0), data: data)
+        #expect(method.classThresholds == PseudoLabels.classThresholds(logits: scores, share: 0.5))
+        let selection = method.encoderAndGeneratorTerms(
+            source: batch.source, labels: batch.source.labels!, target: batch.target!, progress: progress(0)
+        )
+        .forward.selection
+        #expect(selection.selectedCount > 0 && selection.selectedCount < 12)
+        let missing = try #require(throws: TrainingError.self) { try method.prepareEpoch(progress(0), data: EpochData { _ in nil }) }
+        #expect(missing.description.contains("class scores"))
+    }
+
     @Test func badConfigurationsAndMissingTargetsFailWithOneLine() throws {
-        for json in [#"{"pseudoLabelThreshold": 1}"#, #"{"reconstructionWeight": -1}"#, #"{"stages": 0}"#, #"{"generatorWidth": 0}"#] {
+        for json in [
+            #"{"pseudoLabelThreshold": 1}"#, #"{"reconstructionWeight": -1}"#, #"{"stages": 0}"#, #"{"generatorWidth": 0}"#,
+            #"{"agreementCheck": true, "useAdversarial": false, "useReconstruction": false}"#, #"{"pseudoLabelClassShare": [2]}"#,
+            #"{"centroidReduction": "median"}"#,
+        ] {
             let error = try #require(throws: RegistryError.self) { _ = try makeMethod(json) }
             #expect(error.description.contains("intersectant-gan") && !error.description.contains("\n"))
         }

@@ -81,6 +81,23 @@ struct TorchGoldenTests {
             try expectMatchesTorch(c, inputNames: ["source", "target"]) { x in
                 classCentroidAlignment(source: x[0], sourceLabels: sourceLabels, target: x[1], targetLabels: targetLabels)
             }
+        case "discriminator_losses_variant":
+            let labels = try partialLabels("real_labels")
+            let (batchMean, unlabelledReal) = (try c.int("batch_mean") == 1, try c.int("unlabelled_real") == 1)
+            try expectMatchesTorch(c, inputNames: ["real_logits", "fake_logits"]) { x in
+                let (real, fake) = discriminatorLosses(
+                    realLogits: x[0], realLabels: labels, fakeLogits: x[1], mean: batchMean ? .batch : .selected, unlabelledAreReal: unlabelledReal)
+                return Tensor.concatenate([real.reshaped([1]), fake.reshaped([1])], axis: 0)
+            }
+        case "partial_cross_entropy_batch":
+            let labels = try partialLabels("labels")
+            try expectMatchesTorch(c, inputNames: ["logits"]) { x in partialCrossEntropy(logits: x[0], labels: labels, mean: .batch) }
+        case "class_centroid_alignment_mean":
+            let sourceLabels = try c.ints("source_labels")
+            let targetLabels = try partialLabels("target_labels")
+            try expectMatchesTorch(c, inputNames: ["source", "target"]) { x in
+                classCentroidAlignment(source: x[0], sourceLabels: sourceLabels, target: x[1], targetLabels: targetLabels, reduction: .mean)
+            }
         default:
             throw TorchFixtureError.unsupportedOperation(c.op, caseName: c.name)
         }

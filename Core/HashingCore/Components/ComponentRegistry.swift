@@ -126,6 +126,17 @@ public enum RampShape: String, Codable, Sendable, CaseIterable {
     /// `2/(1 + e^(−10p)) − 1` with `p = min(1, e / rampEpochs)`: DANN's schedule (Ganin &
     /// Lempitsky 2015), slow at first, near full weight half-way through.
     case sigmoid
+
+    /// The factor in [0, 1] on a weight after `progress`, for a ramp over `epochs` epochs (1 when
+    /// `epochs` is 0).
+    public func factor(at progress: TrainingProgress, over epochs: Double) -> Float {
+        guard epochs > 0 else { return 1 }
+        let fraction = min(1, max(0, progress.epochsCompleted / epochs))
+        switch self {
+        case .linear: return Float(fraction)
+        case .sigmoid: return dannRamp(progress: fraction)
+        }
+    }
 }
 
 /// A component as a composition names it: its registered name, its weight in the objective, an
@@ -164,12 +175,7 @@ public struct ComponentSpecification: Codable, Equatable, Sendable {
 
     /// The weight at a point of training: `weight × ramp(min(1, epochs completed / rampEpochs))`.
     public func weight(at progress: TrainingProgress) -> Float {
-        guard rampEpochs > 0 else { return weight }
-        let fraction = min(1, max(0, progress.epochsCompleted / rampEpochs))
-        switch rampShape {
-        case .linear: return weight * Float(fraction)
-        case .sigmoid: return weight * dannRamp(progress: fraction)
-        }
+        rampEpochs > 0 ? weight * rampShape.factor(at: progress, over: rampEpochs) : weight
     }
 
     /// Parses `NAME` or `NAME=JSON-OBJECT` (the command line's form).

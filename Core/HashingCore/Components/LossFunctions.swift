@@ -297,7 +297,9 @@ public func pairwiseHashLoss(codes: Tensor, labels: [Int]) -> Tensor {
 /// nothing. Gradients reach both domains' codes.
 ///
 /// **Shape**: source `[Ns, K]`, target `[Nt, K]` → scalar.
-public func classCentroidAlignment(source: Tensor, sourceLabels: [Int], target: Tensor, targetLabels: [Int?]) -> Tensor {
+public func classCentroidAlignment(
+    source: Tensor, sourceLabels: [Int], target: Tensor, targetLabels: [Int?], reduction: CentroidReduction = .sum
+) -> Tensor {
     precondition(
         source.rank == 2 && source.shape[0] == sourceLabels.count, "classCentroidAlignment: \(sourceLabels.count) labels for \(source.shape)")
     precondition(
@@ -307,7 +309,16 @@ public func classCentroidAlignment(source: Tensor, sourceLabels: [Int], target: 
     let difference =
         averagingMatrix(rows: sourceLabels.map { Optional($0) }, classes: shared).matmul(source)
         - averagingMatrix(rows: targetLabels, classes: shared).matmul(target)
-    return difference.squared().sum()
+    return reduction == .sum ? difference.squared().sum() : difference.squared().mean()
+}
+
+/// How ``classCentroidAlignment(source:sourceLabels:target:targetLabels:reduction:)`` adds up the
+/// squared differences of the class centroids.
+public enum CentroidReduction: String, Codable, Sendable, CaseIterable {
+    /// `Σ_c ‖·‖²` over the shared classes and the bits (the paper's `L_s`).
+    case sum
+    /// The same divided by (shared classes × bits): a mean, on the scale of the other terms.
+    case mean
 }
 
 /// `[classes, rows]`: row `c` averages the rows labelled `classes[c]` (a constant).
