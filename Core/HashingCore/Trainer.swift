@@ -18,6 +18,9 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var pseudoLabelFraction: Double?
     /// Their accuracy, measured with target labels the method never sees (evaluation only).
     public var pseudoLabelAccuracy: Double?
+    /// The accuracy of the method's class predictions on the target queries after the epoch
+    /// (evaluation only: training curves; never read by the method or by model selection).
+    public var targetAccuracy: Double?
     public var seconds: Double
 
     public struct NamedValue: Codable, Equatable, Sendable {
@@ -88,6 +91,9 @@ public final class Trainer {
     /// The label of a target training image by its data-set index, for measuring the accuracy of
     /// the method's pseudo-labels in the log. Evaluation only: the method never sees it.
     public var targetLabelsForEvaluation: ((Int) -> Int)?
+    /// The accuracy of the method on the target queries, measured after every epoch for the log
+    /// and the training curves (evaluation only: nothing in training or selection reads it).
+    public var targetAccuracyForEvaluation: (() throws -> Double?)?
     /// Called after the last epoch of every stage, once its checkpoints are written (for example
     /// to save the pictures of an ``ImageGeneratingMethod``). Not called for stages that ended
     /// before a resume.
@@ -200,6 +206,11 @@ public final class Trainer {
             if let pseudoLabels = method.pseudoLabels {
                 record.pseudoLabelFraction = pseudoLabels.selectedFraction
                 record.pseudoLabelAccuracy = targetLabelsForEvaluation.flatMap { pseudoLabels.accuracy(trueLabel: $0) }
+            }
+            if let targetAccuracyForEvaluation {
+                mark = DispatchTime.now().uptimeNanoseconds
+                record.targetAccuracy = try targetAccuracyForEvaluation()
+                timings.validation += seconds(since: mark)
             }
             record.seconds = Date().timeIntervalSince(epochStart)
             state.epochsCompleted = epoch + 1

@@ -40,7 +40,8 @@ final class ProgressPrinter {
             pseudo = String(format: "  pseudo-labels %.1f%%", 100 * fraction)
             if let accuracy = record.pseudoLabelAccuracy { pseudo += String(format: " (%.1f%% right, evaluation only)", 100 * accuracy) }
         }
-        line("epoch \(record.epoch)/\(epochs)\(stage)  \(loss)\(validation)\(pseudo)  \(String(format: "%.1f", seconds)) s")
+        let target = record.targetAccuracy.map { String(format: "  target accuracy %.1f%% (evaluation only)", 100 * $0) } ?? ""
+        line("epoch \(record.epoch)/\(epochs)\(stage)  \(loss)\(validation)\(pseudo)\(target)  \(String(format: "%.1f", seconds)) s")
     }
 }
 

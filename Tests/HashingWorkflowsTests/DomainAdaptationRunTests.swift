@@ -21,17 +21,31 @@ struct DomainAdaptationRunTests {
             + #""adapters": ["coral", "mmd", "centroid-alignment"], "pseudoLabelThreshold": 0.1}"#,
     ]
 
+    /// The paper methods with issue 30's switches on, by a test name: (method, configuration).
+    static let switched = [
+        "dah-hygiene": (
+            "dah",
+            #"{"pseudoLabelThreshold": 0.3, "pseudoLabelClassShare": [0.5, 0.9], "adaptationRampEpochs": 1, "adaptationRamp": "sigmoid", "#
+                + #""informationMaximizationWeight": 1}"#
+        ),
+        "intersectant-gan-switched": (
+            "intersectant-gan",
+            #"{"pseudoLabelThreshold": 0.5, "pretrainEpochs": 1, "pseudoLabelClassShare": [0.5], "agreementCheck": true, "#
+                + #""adaptationRampEpochs": 2, "centroidReduction": "mean", "pseudoLabelMean": "batch", "unlabelledTargetsAreReal": true}"#
+        ),
+    ]
+
     func specification(output: URL, epochs: Int = 2, method: String = "dah") -> RunSpecification {
         var specification = RunSpecification()
-        specification.method = Self.compositions[method] == nil ? method : "composed"
-        specification.backbone = method == "dah" || method == "composed-dann" ? "lenet-bn" : "lenet"
+        specification.method = Self.compositions[method] == nil ? Self.switched[method]?.0 ?? method : "composed"
+        specification.backbone = ["dah", "dah-hygiene", "composed-dann"].contains(method) ? "lenet-bn" : "lenet"
         specification.dataset = "optdigits-to-mfeat"
         specification.bits = 16
         specification.batchSize = 100
         specification.trainingLimit = 300
         specification.validationDatabaseLimit = 200
         specification.methodConfiguration =
-            Self.compositions[method]
+            Self.compositions[method] ?? Self.switched[method]?.1
             ?? (method == "intersectant-gan" ? #"{"pseudoLabelThreshold": 0.5, "pretrainEpochs": 1}"# : #"{"pseudoLabelThreshold": 0.5}"#)
         specification.trainer.epochs = epochs
         specification.trainer.learningRateMilestones = [1]
@@ -52,7 +66,7 @@ struct DomainAdaptationRunTests {
         return state
     }
 
-    @Test(arguments: ["dah", "intersectant-gan", "composed-dann", "composed-coral"])
+    @Test(arguments: ["dah", "intersectant-gan", "composed-dann", "composed-coral", "dah-hygiene", "intersectant-gan-switched"])
     func permutingTheTargetLabelsLeavesTheTrainedWeightsBitIdentical(method: String) throws {
         let (first, second) = (temporaryDirectory(), temporaryDirectory())
         defer {
@@ -66,7 +80,7 @@ struct DomainAdaptationRunTests {
         #expect(permuted.target.labels != pair.target.labels)
 
         // Intersectant-GAN pre-trains for one epoch: two epochs reach its adversarial stage.
-        let epochs = method == "intersectant-gan" ? 2 : 1
+        let epochs = method.hasPrefix("intersectant-gan") ? 2 : 1
         let reference = try Experiment(specification(output: first, epochs: epochs, method: method), domainPair: pair)
         #expect(reference.trainsOnTarget)
         let referenceSummary = try reference.train(resume: false)
@@ -77,6 +91,9 @@ struct DomainAdaptationRunTests {
         // The labels did reach the log, where only the pseudo-labels' accuracy is measured with them.
         #expect(referenceSummary.history.last.map { $0.pseudoLabelFraction != nil && $0.pseudoLabelAccuracy != nil } == true)
         #expect(referenceSummary.history.map(\.pseudoLabelAccuracy) != shuffledSummary.history.map(\.pseudoLabelAccuracy))
+        // So did the target accuracy of the training curves, measured after every epoch.
+        #expect(referenceSummary.history.allSatisfy { $0.targetAccuracy != nil })
+        #expect(referenceSummary.history.map(\.targetAccuracy) != shuffledSummary.history.map(\.targetAccuracy))
     }
 
     /// DAH is interrupted after its first epoch; Intersectant-GAN (pre-training, then one

@@ -216,6 +216,20 @@ public final class Experiment {
             let labels = target.dataset.labels
             trainer.targetLabelsForEvaluation = { labels[$0] }
         }
+        if target != nil {
+            // Training curves: target query accuracy after each epoch, for the log only.
+            let queries = try images(.query, domain: .target)
+            if let truth = queries.labels, queries.labelSets == nil {
+                let method = method
+                trainer.targetAccuracyForEvaluation = {
+                    guard
+                        let predictions = inferenceOutputs(method: method, source: queries, domain: .target, chunkSize: Shard.batch).logits?
+                            .argmax(alongAxis: 1), !truth.isEmpty
+                    else { return nil }
+                    return Double(zip(predictions, truth).filter { $0 == $1 }.count) / Double(truth.count)
+                }
+            }
+        }
         let pictures = picturesDirectory
         let quiet = specification.trainer.progress == .quiet
         trainer.stageEnded = { end in

@@ -90,6 +90,9 @@ public struct CellRecord: Codable, Equatable {
     public var epochsCompleted: Int?
     public var bestEpoch: Int?
     public var bestValidationMAP: Double?
+    /// Every epoch's record (losses, validation, pseudo-label coverage and precision, target
+    /// accuracy: the training curves); `nil` in records written before it was kept.
+    public var history: [EpochRecord]?
     public var retrieval: [Retrieval]
     /// Accuracy of the first classification entry (query, or target-query on a pair).
     public var accuracy: Double?
@@ -265,6 +268,7 @@ public final class ExperimentRunner {
             record.epochsCompleted = summary.epochsCompleted
             record.bestEpoch = summary.bestEpoch
             record.bestValidationMAP = summary.bestValidationMAP
+            record.history = summary.history
             try experiment.loadCheckpoint()
             let (report, _) = try experiment.evaluate()
             record.record(report)
