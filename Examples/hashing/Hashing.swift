@@ -16,7 +16,7 @@ struct Hashing: AsyncParsableCommand {
         subcommands: [
             Methods.self, Components.self, Settings.self, Datasets.self, Train.self, Encode.self, Index.self, Search.self, Export.self, Serve.self,
             Evaluate.self,
-            ExperimentCommand.self,
+            ExperimentCommand.self, Curves.self,
             Demo.self,
         ])
 

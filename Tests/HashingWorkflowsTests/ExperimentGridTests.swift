@@ -208,6 +208,8 @@ struct ExperimentGridTests {
         let results = try first.run()
         #expect(results.map(\.action) == [.train, .train])
         #expect(results.allSatisfy { $0.record.status == .finished && $0.record.seconds != nil && $0.record.epochsCompleted == 1 })
+        // Each cell keeps its epoch records (the training curves' data).
+        #expect(results.allSatisfy { $0.record.history?.map(\.epoch) == [1] })
         let mAP = try #require(results.first?.record.retrieval.first?.meanAveragePrecision)
         #expect(mAP > 0 && mAP <= 1)
         let markdown = try String(contentsOf: output.appendingPathComponent("results.md"), encoding: .utf8)
