@@ -54,6 +54,15 @@ public struct PseudoLabels: Equatable, Sendable {
         return result
     }
 
+    /// Every image selected, with the label `label(index)` gives (the target-label diagnostic:
+    /// ``TargetLabelDiagnostic``).
+    public static func given(indices: [Int], threshold: Float, label: (Int) -> Int) -> PseudoLabels {
+        var result = PseudoLabels(threshold: threshold)
+        result.scoredIndices = Set(indices)
+        for index in indices { result.labels[index] = label(index) }
+        return result
+    }
+
     /// Every image scored and none selected (pseudo-labels switched off, as during a warm-up).
     public static func unselected(indices: [Int], threshold: Float) -> PseudoLabels {
         var result = PseudoLabels(threshold: threshold)
@@ -141,4 +150,16 @@ public struct PseudoLabels: Equatable, Sendable {
         guard !labels.isEmpty else { return nil }
         return Double(labels.filter { trueLabel($0.key) == $0.value }.count) / Double(labels.count)
     }
+}
+
+/// A method whose target pseudo-labels can be replaced by the true target labels: a diagnostic
+/// of the adaptation machinery (issue 30), never a result. With true labels as its pseudo-labels
+/// a method should come near supervised target accuracy; if it does not, the machinery is wrong,
+/// not the labels. Set only through the run setting `diagnosticTargetPseudoLabels`.
+public protocol TargetLabelDiagnostic: AnyObject {
+    /// The true label of a target training image by its data-set index; when set, every target
+    /// image of every step gets it as its pseudo-label (no threshold, no warm-up).
+    var diagnosticTargetLabels: ((Int) -> Int)? { get set }
+    /// Whether the method, as configured, reads target pseudo-labels at all.
+    var usesTargetPseudoLabels: Bool { get }
 }

@@ -129,7 +129,7 @@ public struct IntersectantGANConfiguration: MethodConfiguration, Equatable {
 /// Target pseudo-labels (eq. 4) come from the same forward pass: `argmax C(uᵗ)` when its
 /// probability exceeds T. The training stages are a source pre-training of the encoder and
 /// classifier, then ``IntersectantGANConfiguration/stages`` adversarial stages.
-public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingMethod {
+public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingMethod, TargetLabelDiagnostic {
     public let configuration: IntersectantGANConfiguration
     public let model: IntersectantGANNetwork
     public let optimizers: [MethodOptimizer]
@@ -140,6 +140,9 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
     public private(set) var pseudoLabels: PseudoLabels?
     /// This epoch's per-class confidence thresholds (class-balanced selection), or `nil`.
     public private(set) var classThresholds: [Float]?
+    /// The target-label diagnostic (``TargetLabelDiagnostic``); `nil` in every real run.
+    public var diagnosticTargetLabels: ((Int) -> Int)?
+    public var usesTargetPseudoLabels: Bool { configuration.readsTarget }
 
     public static let encoderOptimizer = "encoder"
     public static let generatorOptimizer = "generators"
@@ -327,6 +330,9 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
     /// check, only where `C(E(x̃ᵗˢ))` agrees.
     func selectPseudoLabels(targetLogits: Tensor, target: DomainBatch, translated: Tensor?, progress: TrainingProgress) -> PseudoLabels {
         let c = configuration
+        if let diagnosticTargetLabels {
+            return PseudoLabels.given(indices: target.indices, threshold: c.pseudoLabelThreshold, label: diagnosticTargetLabels)
+        }
         guard progress.epochsCompleted >= c.pseudoLabelWarmupEpochs else {
             return PseudoLabels.unselected(indices: target.indices, threshold: c.pseudoLabelThreshold)
         }

@@ -272,6 +272,19 @@ struct CompositionTests {
         #expect(bad.description.contains("pseudoLabelClassShare"))
     }
 
+    @Test func theTargetLabelDiagnosticLabelsEveryTargetImageWithItsTrueClass() throws {
+        let json = #"{"losses": ["prototype"], "adapters": ["center"], "pseudoLabelThreshold": 0.999, "pseudoLabelWarmupEpochs": 5}"#
+        let method = try #require(try composed(json) as? ComposedMethod)
+        #expect(method.usesTargetPseudoLabels)
+        let batch = toyDomainPair(count: 12)
+        method.diagnosticTargetLabels = { ($0 * 7) % 3 }
+        let selection = try #require(try method.lossTerms(batch, progress: testProgress()).selection)
+        // Neither the threshold nor the warm-up applies: every image, its given label.
+        #expect(selection.labels == Dictionary(uniqueKeysWithValues: batch.target!.indices.map { ($0, ($0 * 7) % 3) }))
+        #expect(
+            try #require(try composed(#"{"losses": ["classification"], "adapters": ["dann"]}"#) as? ComposedMethod).usesTargetPseudoLabels == false)
+    }
+
     @Test func partsAreNamedByTheirComponentsAndCenterSimilarityHasItsOwnOptimizer() throws {
         let method = try #require(
             try composed(

@@ -160,4 +160,31 @@ struct DomainAdaptationRunTests {
         let beyondThePool = try Experiment(options).targetTrainingIndices
         #expect(beyondThePool == pool)
     }
+
+    /// The target-label diagnostic does feed the true labels (permuting them now changes the
+    /// weights), and refuses runs that have no pseudo-labels to replace.
+    @Test func theTargetLabelDiagnosticFeedsTheTrueLabelsAndOnlyWhereThereArePseudoLabels() throws {
+        let (first, second, third) = (temporaryDirectory(), temporaryDirectory(), temporaryDirectory())
+        defer { for directory in [first, second, third] { try? FileManager.default.removeItem(at: directory) } }
+        let pair = try DataCatalog.domainPair("optdigits-to-mfeat", seed: RunSpecification().seed)
+        var permuted = pair
+        var generator = SeededGenerator(seed: 77)
+        permuted.target.labels.shuffle(using: &generator)
+        var diagnostic = specification(output: first, epochs: 1, method: "dah")
+        diagnostic.diagnosticTargetPseudoLabels = true
+        let reference = try Experiment(diagnostic, domainPair: pair)
+        let summary = try reference.train(resume: false)
+        // Every target image is labelled, and rightly (the log measures with the same labels).
+        #expect(summary.history.last?.pseudoLabelFraction == 1 && summary.history.last?.pseudoLabelAccuracy == 1)
+        diagnostic.trainer.outputDirectory = second.path
+        let shuffled = try Experiment(diagnostic, domainPair: permuted)
+        _ = try shuffled.train(resume: false)
+        #expect(state(reference) != state(shuffled))
+        // A composition that reads no pseudo-label (DANN alone) has nothing to replace.
+        var dann = specification(output: third, epochs: 1, method: "composed-coral")
+        dann.methodConfiguration = #"{"hashLayer": "tanh", "losses": ["classification"], "adapters": ["dann"]}"#
+        dann.diagnosticTargetPseudoLabels = true
+        let error = try #require(throws: WorkflowError.self) { _ = try Experiment(dann, domainPair: pair).train(resume: false) }
+        #expect(error.description.contains("no target pseudo-labels to replace"))
+    }
 }

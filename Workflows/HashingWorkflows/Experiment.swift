@@ -216,6 +216,19 @@ public final class Experiment {
             let labels = target.dataset.labels
             trainer.targetLabelsForEvaluation = { labels[$0] }
         }
+        if specification.diagnosticTargetPseudoLabels == true {
+            guard let target, trainsOnTarget else {
+                throw WorkflowError.invalid("diagnosticTargetPseudoLabels needs a method that adapts, on a domain pair")
+            }
+            guard let diagnostic = method as? TargetLabelDiagnostic, diagnostic.usesTargetPseudoLabels else {
+                throw WorkflowError.invalid("diagnosticTargetPseudoLabels: \(specification.method) has no target pseudo-labels to replace")
+            }
+            let labels = target.dataset.labels
+            diagnostic.diagnosticTargetLabels = { labels[$0] }
+            if specification.trainer.progress != .quiet {
+                print("DIAGNOSTIC RUN: the true target labels are the method's pseudo-labels (diagnosticTargetPseudoLabels); not a result")
+            }
+        }
         if target != nil {
             // Training curves: target query accuracy after each epoch, for the log only.
             let queries = try images(.query, domain: .target)

@@ -43,6 +43,9 @@ extension RunSpecification {
         setting("channels", "replicate grayscale images to this many channels (null = as stored)", \.channels),
         setting("inputNormalization", "training-statistics or none", \.inputNormalization),
         setting("labelEmbeddings", "a .npy [classes, dimension] of class-name vectors (null = the embedded ones)", \.labelEmbeddings),
+        setting(
+            "diagnosticTargetPseudoLabels", "a diagnostic, never a result: feed the true target labels as the method's pseudo-labels",
+            \.diagnosticTargetPseudoLabels),
         setting("topK", "K of the final mAP@K", \.evaluation.topK),
         setting("radius", "r of P@H≤r and R@H≤r", \.evaluation.radius),
         setting("precisionCutoffs", "the K values of the P@K curve", \.evaluation.precisionCutoffs),

@@ -48,6 +48,11 @@ public struct RunSpecification: Codable, Equatable {
     /// `nil`, the package's embedded sentence embeddings of the data set's class names, where it
     /// has them.
     public var labelEmbeddings: String?
+    /// The target-label diagnostic (issue 30; ``TargetLabelDiagnostic``): `true` feeds the true
+    /// target labels to the method as its pseudo-labels. Never a result: it answers whether the
+    /// adaptation machinery works when its labels are right. `nil` (the default) or `false` in
+    /// every real run.
+    public var diagnosticTargetPseudoLabels: Bool?
     /// The method's configuration overrides, as a JSON object.
     public var methodConfiguration = "{}"
     public var trainer = TrainerConfiguration()

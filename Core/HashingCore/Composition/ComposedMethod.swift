@@ -128,7 +128,7 @@ public final class ComposedNetwork: Module, HashingNetwork {
 }
 
 /// A method assembled from registered components; see ``CompositionConfiguration``.
-open class ComposedMethod: HashingNetworkMethod {
+open class ComposedMethod: HashingNetworkMethod, TargetLabelDiagnostic {
     public let configuration: CompositionConfiguration
     public let model: ComposedNetwork
     public let optimizers: [MethodOptimizer]
@@ -143,6 +143,9 @@ open class ComposedMethod: HashingNetworkMethod {
     public private(set) var pseudoLabels: PseudoLabels?
     /// This epoch's per-class confidence thresholds (class-balanced selection), or `nil`.
     public private(set) var classThresholds: [Float]?
+    /// The target-label diagnostic (``TargetLabelDiagnostic``); `nil` in every real run.
+    public var diagnosticTargetLabels: ((Int) -> Int)?
+    public var usesTargetPseudoLabels: Bool { adaptsToTarget && needsPseudoLabels }
 
     public var bitCount: Int { model.hash.bitCount }
     public var binarization: Binarization { model.hash.binarization }
@@ -249,11 +252,14 @@ open class ComposedMethod: HashingNetworkMethod {
                 let codes = outputs.codes.detached()
                 let logits = withoutGradient { classifyingLoss.classScores(codes: codes)! }
                 let selected =
-                    progress.epochsCompleted < configuration.pseudoLabelWarmupEpochs
-                    ? PseudoLabels.unselected(indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold)
-                    : PseudoLabels.select(
-                        logits: logits, indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold,
-                        classThresholds: classThresholds)
+                    diagnosticTargetLabels.map {
+                        PseudoLabels.given(indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold, label: $0)
+                    }
+                    ?? (progress.epochsCompleted < configuration.pseudoLabelWarmupEpochs
+                        ? PseudoLabels.unselected(indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold)
+                        : PseudoLabels.select(
+                            logits: logits, indices: targetBatch.indices, threshold: configuration.pseudoLabelThreshold,
+                            classThresholds: classThresholds))
                 outputs.pseudoLabels = selected.labels(of: targetBatch.indices)
                 selection = selected
             }
