@@ -116,6 +116,116 @@ void hashing_col2im_s1p0(const float *columns, float *image, size_t channels, si
     col2im_baseline(columns, image, channels, height, width, kernel_height, kernel_width, row_length, column_offset);
 }
 
+// im2col and col2im for any stride and padding (the transposed convolutions of the generators:
+// 4×4 kernels, stride 2, padding 1). For each window row the x range whose source column lies in
+// the image is computed once, so the inner loops have no branch (the general Swift loop tested
+// every x, and took 16 % of an Intersectant-GAN step). The loop order is the plain loop's.
+static ALWAYS_INLINE void window_x_range(ptrdiff_t out_w, ptrdiff_t width, ptrdiff_t stride, ptrdiff_t offset, ptrdiff_t *start,
+                                         ptrdiff_t *end) {
+    // x is inside when 0 ≤ x·stride + offset < width, offset = j − padding.
+    ptrdiff_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    ptrdiff_t last = width - 1 - offset < 0 ? -1 : (width - 1 - offset) / stride;  // inclusive
+    *start = first < out_w ? first : out_w;
+    *end = last + 1 < out_w ? last + 1 : out_w;
+    if (*end < *start) *end = *start;
+}
+
+static ALWAYS_INLINE void im2col_general_body(const float *image, float *columns, size_t channels, size_t height, size_t width,
+                                              size_t kh, size_t kw, size_t stride, size_t padding, size_t row_length,
+                                              size_t column_offset) {
+    ptrdiff_t out_h = ((ptrdiff_t)height + 2 * (ptrdiff_t)padding - (ptrdiff_t)kh) / (ptrdiff_t)stride + 1;
+    ptrdiff_t out_w = ((ptrdiff_t)width + 2 * (ptrdiff_t)padding - (ptrdiff_t)kw) / (ptrdiff_t)stride + 1;
+    ptrdiff_t s = (ptrdiff_t)stride;
+    for (size_t c = 0; c < channels; c++) {
+        const float *plane = image + c * height * width;
+        for (size_t i = 0; i < kh; i++)
+            for (size_t j = 0; j < kw; j++) {
+                float *row = columns + ((c * kh + i) * kw + j) * row_length + column_offset;
+                ptrdiff_t offset = (ptrdiff_t)j - (ptrdiff_t)padding, start, end;
+                window_x_range(out_w, (ptrdiff_t)width, s, offset, &start, &end);
+                for (ptrdiff_t y = 0; y < out_h; y++) {
+                    ptrdiff_t source_y = y * s - (ptrdiff_t)padding + (ptrdiff_t)i;
+                    float *d = row + y * out_w;
+                    if (source_y < 0 || source_y >= (ptrdiff_t)height) {
+                        for (ptrdiff_t x = 0; x < out_w; x++) d[x] = 0;
+                        continue;
+                    }
+                    const float *source = plane + source_y * (ptrdiff_t)width + offset;
+                    for (ptrdiff_t x = 0; x < start; x++) d[x] = 0;
+                    for (ptrdiff_t x = start; x < end; x++) d[x] = source[x * s];
+                    for (ptrdiff_t x = end; x < out_w; x++) d[x] = 0;
+                }
+            }
+    }
+}
+
+static ALWAYS_INLINE void col2im_general_body(const float *columns, float *image, size_t channels, size_t height, size_t width,
+                                              size_t kh, size_t kw, size_t stride, size_t padding, size_t row_length,
+                                              size_t column_offset) {
+    ptrdiff_t out_h = ((ptrdiff_t)height + 2 * (ptrdiff_t)padding - (ptrdiff_t)kh) / (ptrdiff_t)stride + 1;
+    ptrdiff_t out_w = ((ptrdiff_t)width + 2 * (ptrdiff_t)padding - (ptrdiff_t)kw) / (ptrdiff_t)stride + 1;
+    ptrdiff_t s = (ptrdiff_t)stride;
+    for (size_t c = 0; c < channels; c++) {
+        float *plane = image + c * height * width;
+        for (size_t i = 0; i < kh; i++)
+            for (size_t j = 0; j < kw; j++) {
+                const float *row = columns + ((c * kh + i) * kw + j) * row_length + column_offset;
+                ptrdiff_t offset = (ptrdiff_t)j - (ptrdiff_t)padding, start, end;
+                window_x_range(out_w, (ptrdiff_t)width, s, offset, &start, &end);
+                for (ptrdiff_t y = 0; y < out_h; y++) {
+                    ptrdiff_t source_y = y * s - (ptrdiff_t)padding + (ptrdiff_t)i;
+                    if (source_y < 0 || source_y >= (ptrdiff_t)height) continue;
+                    float *d = plane + source_y * (ptrdiff_t)width + offset;
+                    const float *source = row + y * out_w;
+                    for (ptrdiff_t x = start; x < end; x++) d[x * s] += source[x];
+                }
+            }
+    }
+}
+
+static void im2col_general_baseline(const float *image, float *columns, size_t channels, size_t height, size_t width, size_t kh,
+                                    size_t kw, size_t stride, size_t padding, size_t row_length, size_t column_offset) {
+    im2col_general_body(image, columns, channels, height, width, kh, kw, stride, padding, row_length, column_offset);
+}
+static void col2im_general_baseline(const float *columns, float *image, size_t channels, size_t height, size_t width, size_t kh,
+                                    size_t kw, size_t stride, size_t padding, size_t row_length, size_t column_offset) {
+    col2im_general_body(columns, image, channels, height, width, kh, kw, stride, padding, row_length, column_offset);
+}
+#if KERNELS_X86
+__attribute__((target("avx2"))) static void im2col_general_avx2(const float *image, float *columns, size_t channels, size_t height,
+                                                                 size_t width, size_t kh, size_t kw, size_t stride, size_t padding,
+                                                                 size_t row_length, size_t column_offset) {
+    im2col_general_body(image, columns, channels, height, width, kh, kw, stride, padding, row_length, column_offset);
+}
+__attribute__((target("avx2"))) static void col2im_general_avx2(const float *columns, float *image, size_t channels, size_t height,
+                                                                 size_t width, size_t kh, size_t kw, size_t stride, size_t padding,
+                                                                 size_t row_length, size_t column_offset) {
+    col2im_general_body(columns, image, channels, height, width, kh, kw, stride, padding, row_length, column_offset);
+}
+#endif
+
+void hashing_im2col(const float *image, float *columns, size_t channels, size_t height, size_t width, size_t kernel_height,
+                    size_t kernel_width, size_t stride, size_t padding, size_t row_length, size_t column_offset) {
+#if KERNELS_X86
+    if (has_avx2()) {
+        im2col_general_avx2(image, columns, channels, height, width, kernel_height, kernel_width, stride, padding, row_length, column_offset);
+        return;
+    }
+#endif
+    im2col_general_baseline(image, columns, channels, height, width, kernel_height, kernel_width, stride, padding, row_length, column_offset);
+}
+
+void hashing_col2im(const float *columns, float *image, size_t channels, size_t height, size_t width, size_t kernel_height,
+                    size_t kernel_width, size_t stride, size_t padding, size_t row_length, size_t column_offset) {
+#if KERNELS_X86
+    if (has_avx2()) {
+        col2im_general_avx2(columns, image, channels, height, width, kernel_height, kernel_width, stride, padding, row_length, column_offset);
+        return;
+    }
+#endif
+    col2im_general_baseline(columns, image, channels, height, width, kernel_height, kernel_width, stride, padding, row_length, column_offset);
+}
+
 // 2×2 max pooling, stride 2, no padding. The selects are those of the general loop in
 // Pooling.swift (v = a; v = b > v ? b : v; then c, then d), so every value, NaN and signed zero
 // included, and every winner agree with it. The scalar window below is the definition; the AVX2 copy does four

@@ -20,6 +20,18 @@ void hashing_im2col_s1p0(const float *image, float *columns, size_t channels, si
 void hashing_col2im_s1p0(const float *columns, float *image, size_t channels, size_t height, size_t width, size_t kernel_height,
                          size_t kernel_width, size_t row_length, size_t column_offset);
 
+/// im2col for any stride ≥ 1 and padding ≥ 0: row r = (c * kernel_height + i) * kernel_width + j
+/// of `columns` gets, from `column_offset` on, the out_h × out_w window
+/// image[c][y * stride - padding + i][x * stride - padding + j], zero outside the image
+/// (out_h = (height + 2 * padding - kernel_height) / stride + 1, out_w likewise).
+void hashing_im2col(const float *image, float *columns, size_t channels, size_t height, size_t width, size_t kernel_height,
+                    size_t kernel_width, size_t stride, size_t padding, size_t row_length, size_t column_offset);
+
+/// The adjoint of hashing_im2col: adds each column entry back into its image pixel, looping over
+/// c, i, j, y, x in that order (so every pixel's sum is taken in the same order as a plain loop).
+void hashing_col2im(const float *columns, float *image, size_t channels, size_t height, size_t width, size_t kernel_height,
+                    size_t kernel_width, size_t stride, size_t padding, size_t row_length, size_t column_offset);
+
 /// 2×2 max pooling with stride 2 and no padding over `planes` planes of height × width floats
 /// into planes of (height / 2) × (width / 2): each output is its window's maximum, selected as
 /// v = top-left, then v = x > v ? x : v for top-right, bottom-left and bottom-right (so a NaN in
