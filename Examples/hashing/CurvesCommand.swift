@@ -11,7 +11,7 @@ struct Curves: ParsableCommand {
             The numbers are measured with target labels the methods never see (evaluation only).
             """)
 
-    @Argument(help: "Cell directories or cell.json files.") var cells: [String]
+    @Argument(help: "Grid cell directories, cell.json files, or `hashing train` run directories.") var cells: [String]
     @Option(help: "Path prefix of the SVG files.") var output: String
     @Option(help: "The charts' title.") var title = "Training curves"
 

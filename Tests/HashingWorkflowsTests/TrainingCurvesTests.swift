@@ -54,9 +54,36 @@ struct TrainingCurvesTests {
         let old = try cell(stepsPerEpoch: 400, history: nil, in: root.appendingPathComponent("old"))
         let error = try #require(throws: WorkflowError.self) { try TrainingCurves(cellFiles: [old]) }
         #expect(error.description.contains("no epoch records") && !error.description.contains("\n"))
+        let empty = root.appendingPathComponent("empty", isDirectory: true)
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let neither = try #require(throws: WorkflowError.self) { try TrainingCurves(cellFiles: [empty]) }
+        #expect(neither.description.contains("neither a grid cell"))
         let other = root.appendingPathComponent("other.json")
         try Data("[1, 2]".utf8).write(to: other)
         let notACell = try #require(throws: WorkflowError.self) { try TrainingCurves(cellFiles: [other]) }
         #expect(notACell.description.contains("not a grid cell's record"))
+    }
+
+    @Test func aTrainedRunsDirectoryIsReadFromItsCheckpoint() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hashing-curves-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var specification = RunSpecification()
+        specification.method = "dah"
+        specification.backbone = "lenet-bn"
+        specification.dataset = "optdigits-to-mfeat"
+        specification.bits = 16
+        specification.batchSize = 50
+        specification.stepsPerEpoch = 4
+        specification.trainingLimit = 200
+        specification.validationDatabaseLimit = 100
+        specification.methodConfiguration = #"{"pseudoLabelThreshold": 0.2}"#
+        specification.trainer.epochs = 2
+        specification.trainer.progress = .quiet
+        specification.trainer.outputDirectory = root.path
+        _ = try Experiment(specification).train(resume: false)
+        let line = try #require(try TrainingCurves(cellFiles: [root]).lines.first)
+        #expect(line.name.contains("dah") && line.name.contains("optdigits-to-mfeat") && line.countsSteps)
+        #expect(line.targetAccuracy.map(\.step) == [4, 8] && line.pseudoLabelCoverage.map(\.step) == [4, 8])
+        #expect(line.targetAccuracy.allSatisfy { $0.value >= 0 && $0.value <= 1 })
     }
 }

@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import HashingCore
+import TensorCore
 
 /// Training curves of grid cells: the target accuracy and the pseudo-label precision after each
 /// epoch, against the training step, one line per cell (from each cell's `cell.json`).
@@ -20,13 +21,18 @@ public struct TrainingCurves {
 
     public var lines: [Line]
 
-    /// Reads `cell.json` files (or run directories holding one).
+    /// Reads `cell.json` files, grid cell directories holding one, or the run directories of
+    /// `hashing train` (their `run.json` and the epoch records kept in `last.safetensors`).
     ///
     /// - Throws: ``WorkflowError/invalid(_:)`` for a file that is no cell record or holds
     ///   no epoch records (cells written before the records were kept).
     public init(cellFiles: [URL]) throws {
         lines = try cellFiles.map { url in
-            let file = url.hasDirectoryPath || url.pathExtension.isEmpty ? url.appendingPathComponent("cell.json") : url
+            let directory = url.hasDirectoryPath || url.pathExtension.isEmpty
+            if directory, !FileManager.default.fileExists(atPath: url.appendingPathComponent("cell.json").path) {
+                return try Self.line(runDirectory: url)
+            }
+            let file = directory ? url.appendingPathComponent("cell.json") : url
             let record: CellRecord
             do {
                 record = try JSONDecoder().decode(CellRecord.self, from: Data(contentsOf: file))
@@ -46,6 +52,29 @@ public struct TrainingCurves {
                 targetAccuracy: points(\.targetAccuracy), pseudoLabelPrecision: points(\.pseudoLabelAccuracy),
                 pseudoLabelCoverage: points(\.pseudoLabelFraction), countsSteps: record.cell.specification.stepsPerEpoch != nil)
         }
+    }
+
+    /// A `hashing train` run directory's line: its specification names it, its last checkpoint
+    /// holds the epoch records.
+    static func line(runDirectory: URL) throws -> Line {
+        let runFile = runDirectory.appendingPathComponent("run.json")
+        let checkpoint = runDirectory.appendingPathComponent("last.safetensors")
+        guard let specification = try? JSONDecoder().decode(RunSpecification.self, from: Data(contentsOf: runFile)),
+            let history = try? SafeTensors.readMetadata(from: checkpoint)["history"].map({
+                try JSONDecoder().decode([EpochRecord].self, from: Data($0.utf8))
+            }), !history.isEmpty
+        else {
+            throw WorkflowError.invalid(
+                "\(runDirectory.path): neither a grid cell (cell.json) nor a trained run (run.json and last.safetensors with epoch records)")
+        }
+        let steps = specification.stepsPerEpoch.map(Double.init) ?? 1
+        func points(_ value: (EpochRecord) -> Double?) -> [(step: Double, value: Double)] {
+            history.compactMap { epoch in value(epoch).map { (Double(epoch.epoch) * steps, $0) } }
+        }
+        return Line(
+            name: "\(runDirectory.lastPathComponent) (\(specification.method), \(specification.dataset), seed \(specification.seed))",
+            targetAccuracy: points(\.targetAccuracy), pseudoLabelPrecision: points(\.pseudoLabelAccuracy),
+            pseudoLabelCoverage: points(\.pseudoLabelFraction), countsSteps: specification.stepsPerEpoch != nil)
     }
 
     /// Three charts: target accuracy, pseudo-label precision and pseudo-label coverage (%),
