@@ -28,7 +28,7 @@ runs=(
     "semantic-hash|--method semantic-hash --dataset embedded-digits"
     "semantic-hash-center|--method semantic-hash --dataset embedded-digits --method-config {\"centerWeight\":0.5}"
     "dah|--method dah --backbone lenet-bn --dataset optdigits-to-mfeat"
-    "intersectant-gan|--method intersectant-gan --dataset optdigits-to-mfeat"
+    "intersectant-gan|--method intersectant-gan --dataset optdigits-to-mfeat --input-normalization none"
 )
 codes() { python3 -c "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print([(n, z.read(n).hex()) for n in sorted(z.namelist())])" "$1"; }
 failed=0

@@ -7,6 +7,14 @@ public protocol ImageGeneratingMethod: HashingMethod {
     /// Named rows of a picture, each `[n, C, H, W]` with values in [0, 1], made from `n` source and
     /// `n` target images (`[n, C, H, W]`, as the backbone takes them). Called in evaluation mode.
     func pictureRows(source: Tensor, target: Tensor) -> [PictureRow]
+    /// Whether training compares generated images, in [0, 1], with input images (a reconstruction
+    /// loss, a discriminator of real against generated images): the inputs must then stay in
+    /// [0, 1] (no standardisation). The default is `false`.
+    var comparesGeneratedWithInputs: Bool { get }
+}
+
+extension ImageGeneratingMethod {
+    public var comparesGeneratedWithInputs: Bool { false }
 }
 
 /// One row of a generated picture: what it shows and the images.

@@ -143,6 +143,8 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
     /// The target-label diagnostic (``TargetLabelDiagnostic``); `nil` in every real run.
     public var diagnosticTargetLabels: ((Int) -> Int)?
     public var usesTargetPseudoLabels: Bool { configuration.readsTarget }
+    /// `L_1` and `L_a` compare the generators' sigmoid outputs with the input images.
+    public var comparesGeneratedWithInputs: Bool { configuration.usesGenerators }
 
     public static let encoderOptimizer = "encoder"
     public static let generatorOptimizer = "generators"

@@ -47,6 +47,8 @@ struct DomainAdaptationRunTests {
         specification.methodConfiguration =
             Self.compositions[method] ?? Self.switched[method]?.1
             ?? (method == "intersectant-gan" ? #"{"pseudoLabelThreshold": 0.5, "pretrainEpochs": 1}"# : #"{"pseudoLabelThreshold": 0.5}"#)
+        // The generators' images are in [0, 1]: Intersectant-GAN trains on unstandardised pixels.
+        if specification.method == "intersectant-gan" { specification.inputNormalization = InputNormalization.none }
         specification.trainer.epochs = epochs
         specification.trainer.learningRateMilestones = [1]
         specification.trainer.progress = .quiet
@@ -186,5 +188,18 @@ struct DomainAdaptationRunTests {
         dann.diagnosticTargetPseudoLabels = true
         let error = try #require(throws: WorkflowError.self) { _ = try Experiment(dann, domainPair: pair).train(resume: false) }
         #expect(error.description.contains("no target pseudo-labels to replace"))
+    }
+
+    @Test func intersectantGANOnStandardisedPixelsIsOneClearLine() throws {
+        let output = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: output) }
+        var standardised = specification(output: output, epochs: 1, method: "intersectant-gan")
+        standardised.inputNormalization = .trainingStatistics
+        let error = try #require(throws: WorkflowError.self) { _ = try Experiment(standardised).train(resume: false) }
+        #expect(error.description.contains("inputNormalization none") && !error.description.contains("\n"))
+        // Without the generators (the source-only switches) nothing is compared with the pixels.
+        standardised.methodConfiguration =
+            #"{"useAdversarial": false, "useReconstruction": false, "useCentroidAlignment": false, "useTargetClassification": false, "pretrainEpochs": 0}"#
+        _ = try Experiment(standardised).train(resume: false)
     }
 }
