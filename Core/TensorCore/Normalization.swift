@@ -48,7 +48,9 @@ extension Tensor {
                             inverseStd.withUnsafeMutableBufferPointer { inverseBuffer in
                                 normalized.withUnsafeMutableBufferPointer { normalizedBuffer in
                                     let x = xBuffer.baseAddress!, normal = normalizedBuffer.baseAddress!
-                                    let (meanOut, varianceOut, inverseOut) = (meanBuffer.baseAddress!, varianceBuffer.baseAddress!, inverseBuffer.baseAddress!)
+                                    let (meanOut, varianceOut, inverseOut) = (
+                                        meanBuffer.baseAddress!, varianceBuffer.baseAddress!, inverseBuffer.baseAddress!
+                                    )
                                     parallelChunks(chunks) { chunk in
                                         for c in (channels * chunk / chunks)..<(channels * (chunk + 1) / chunks) {
                                             var total: Double = 0
