@@ -17,6 +17,19 @@ public struct TrainingCurves {
         public var pseudoLabelCoverage: [(step: Double, value: Double)]
         /// Whether x is the step (the run had a fixed number of steps per epoch) or the epoch.
         public var countsSteps: Bool
+        /// A run's line from its epoch records; x is the step when the run had a fixed number of
+        /// steps per epoch, else the epoch.
+        init(name: String, history: [EpochRecord], stepsPerEpoch: Int?) {
+            let steps = stepsPerEpoch.map(Double.init) ?? 1
+            func points(_ value: (EpochRecord) -> Double?) -> [(step: Double, value: Double)] {
+                history.compactMap { epoch in value(epoch).map { (Double(epoch.epoch) * steps, $0) } }
+            }
+            self.name = name
+            targetAccuracy = points(\.targetAccuracy)
+            pseudoLabelPrecision = points(\.pseudoLabelAccuracy)
+            pseudoLabelCoverage = points(\.pseudoLabelFraction)
+            countsSteps = stepsPerEpoch != nil
+        }
     }
 
     public var lines: [Line]
@@ -42,15 +55,9 @@ public struct TrainingCurves {
             guard let history = record.history, !history.isEmpty else {
                 throw WorkflowError.invalid("\(file.path): no epoch records (the cell was trained before they were kept)")
             }
-            // Without a fixed number of steps per epoch, the x axis counts epochs.
-            let steps = record.cell.specification.stepsPerEpoch.map(Double.init) ?? 1
-            func points(_ value: (EpochRecord) -> Double?) -> [(step: Double, value: Double)] {
-                history.compactMap { epoch in value(epoch).map { (Double(epoch.epoch) * steps, $0) } }
-            }
             return Line(
-                name: "\(record.cell.column) \(record.cell.dataset) seed \(record.cell.seed)",
-                targetAccuracy: points(\.targetAccuracy), pseudoLabelPrecision: points(\.pseudoLabelAccuracy),
-                pseudoLabelCoverage: points(\.pseudoLabelFraction), countsSteps: record.cell.specification.stepsPerEpoch != nil)
+                name: "\(record.cell.column) \(record.cell.dataset) seed \(record.cell.seed)", history: history,
+                stepsPerEpoch: record.cell.specification.stepsPerEpoch)
         }
     }
 
@@ -67,14 +74,9 @@ public struct TrainingCurves {
             throw WorkflowError.invalid(
                 "\(runDirectory.path): neither a grid cell (cell.json) nor a trained run (run.json and last.safetensors with epoch records)")
         }
-        let steps = specification.stepsPerEpoch.map(Double.init) ?? 1
-        func points(_ value: (EpochRecord) -> Double?) -> [(step: Double, value: Double)] {
-            history.compactMap { epoch in value(epoch).map { (Double(epoch.epoch) * steps, $0) } }
-        }
         return Line(
             name: "\(runDirectory.lastPathComponent) (\(specification.method), \(specification.dataset), seed \(specification.seed))",
-            targetAccuracy: points(\.targetAccuracy), pseudoLabelPrecision: points(\.pseudoLabelAccuracy),
-            pseudoLabelCoverage: points(\.pseudoLabelFraction), countsSteps: specification.stepsPerEpoch != nil)
+            history: history, stepsPerEpoch: specification.stepsPerEpoch)
     }
 
     /// Three charts: target accuracy, pseudo-label precision and pseudo-label coverage (%),
