@@ -300,7 +300,8 @@ open class ComposedMethod: HashingNetworkMethod, TargetLabelDiagnostic {
     public static func registration(components: ComponentRegistry) -> MethodRegistration {
         MethodRegistration(
             name: "composed",
-            summary: "any hash layer + losses + domain adapters by name (hashing components lists them) [with an adapter: adapts, needs a domain pair]",
+            summary:
+                "any hash layer + losses + domain adapters by name (hashing components lists them) [with an adapter: adapts, needs a domain pair]",
             configuration: CompositionConfiguration.self,
             requirements: { configuration in
                 // Unknown part names fail here, before any data is read.
