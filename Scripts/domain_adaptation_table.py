@@ -79,6 +79,21 @@ def main():
         "time: seconds of a run at 1 thread, two runs sharing the 2-core machine.",
         "",
     ]
+    lines += ["## Headline: t→t mAP / target accuracy (%), means (seeds, where fewer than 3)", "",
+              "| row | " + " | ".join(f"`{p}`" for p in pairs) + " |", "|---|" + "---|" * len(pairs)]
+    for c, label in rows:
+        entries = []
+        for pair in pairs:
+            group = groups.get((pair, c))
+            if not group:
+                entries.append("—")
+                continue
+            m = mean([retrieval(g, "target-to-target") for g in group])
+            a = 100 * mean([g.get("accuracy") for g in group])
+            entries.append(f"{m:.3f} / {a:.1f}" + (f" ({len(group)})" if len(group) < 3 else ""))
+        if any(e != "—" for e in entries):
+            lines.append(f"| {label} | " + " | ".join(entries) + " |")
+    lines.append("")
     for pair in pairs:
         present = [(c, l) for c, l in rows if (pair, c) in groups]
         if not present:
