@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PYTHON := .venv-torch/bin/python
 
-.PHONY: all deps data data-all test demo lenet-demo check-resume check-bit-identity experiment-compositions experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval check-faiss-interop check-torch-interop load-test torch-env faiss-env fixtures lint format clean
+.PHONY: all deps data data-all test demo lenet-demo check-resume check-bit-identity experiment-compositions experiments experiment-supervised experiment-quick experiment-domain-adaptation experiment-domain-adaptation-protocol experiment-semantic-hash experiment-intersectant-gan bench-train bench-epoch bench-encode bench-memory bench-gan bench-search bench-eval check-faiss-interop check-torch-interop load-test torch-env faiss-env fixtures lint format clean
 
 all: test
 
@@ -83,6 +83,12 @@ experiment-domain-adaptation: deps data
 	cp runs/da-mnist/results.md results/DomainAdaptation/mnist-pairs-results.md
 	cp runs/domain-adaptation/plots/*.svg runs/da-mnist/plots/*.svg results/DomainAdaptation/plots/
 	Scripts/update-readme-results.sh
+
+## Issue 30's protocol (docs/domain-adaptation.md): every grid of the five-pair table, continued from
+## the saved cells, and results/DomainAdaptation/summary.md. Days of CPU; GRIDS="..." runs some.
+experiment-domain-adaptation-protocol: deps data
+	$(SWIFT) build -c release --product hashing
+	Scripts/run-domain-adaptation-protocol.sh $(GRIDS)
 
 ## SemanticHash and DAH against their source-only baseline on the MNIST-source pairs (≈ 1 h on
 ## 2 cores); refreshes the committed results/SemanticHash and the README's tables.
