@@ -1,4 +1,5 @@
 import Foundation
+import HashingCore
 import TensorCore
 import Testing
 
@@ -158,30 +159,15 @@ public struct TorchCase: Decodable {
     }
 }
 
-/// A JSON value of a case's `params`.
-public enum JSONValue: Decodable, Equatable {
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case null
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else {
-            self = .array(try container.decode([JSONValue].self))
+/// Readers of a case's `params` (HashingCore's JSON values: whole numbers decode as `.integer`).
+extension JSONValue {
+    public var double: Double? {
+        switch self {
+        case .number(let value): return value
+        case .integer(let value): return Double(value)
+        default: return nil
         }
     }
-
-    public var double: Double? { if case .number(let value) = self { value } else { nil } }
     public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
 
     /// The value as an integer, if it is a whole number.

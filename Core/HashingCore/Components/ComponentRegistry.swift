@@ -244,7 +244,7 @@ public struct ComponentSpecification: Codable, Equatable, Sendable {
         let reserved: Set<String> = ["name", "weight", "rampEpochs", "ramp"]
         var settings: [String: Any] = [:]
         for key in container.allKeys where !reserved.contains(key.stringValue) {
-            settings[key.stringValue] = try container.decode(JSONAny.self, forKey: key).value
+            settings[key.stringValue] = try container.decode(JSONValue.self, forKey: key).foundationValue
         }
         let data = try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys])
         self.init(name, weight: Float(weight), rampEpochs: ramp, rampShape: shape, settings: String(decoding: data, as: UTF8.self))
@@ -256,51 +256,10 @@ public struct ComponentSpecification: Codable, Equatable, Sendable {
         try container.encode(weight, forKey: AnyKey(stringValue: "weight"))
         if rampEpochs != 0 { try container.encode(rampEpochs, forKey: AnyKey(stringValue: "rampEpochs")) }
         if rampShape != .linear { try container.encode(rampShape, forKey: AnyKey(stringValue: "ramp")) }
-        let fields = (try? JSONSerialization.jsonObject(with: Data(settings.utf8))) as? [String: Any] ?? [:]
-        for (key, value) in fields { try container.encode(JSONAny(value), forKey: AnyKey(stringValue: key)) }
+        let fields = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(settings.utf8))) ?? [:]
+        for (key, value) in fields { try container.encode(value, forKey: AnyKey(stringValue: key)) }
     }
 
     /// The component's settings as JSON data (for its registration).
     public var settingsData: Data { Data(settings.utf8) }
-}
-
-/// Any JSON value, decoded into Foundation's types (for passing a component's settings on).
-struct JSONAny: Codable {
-    let value: Any
-
-    init(_ value: Any) { self.value = value }
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            value = NSNull()
-        } else if let bool = try? container.decode(Bool.self) {
-            value = bool
-        } else if let int = try? container.decode(Int.self) {
-            value = int
-        } else if let double = try? container.decode(Double.self) {
-            value = double
-        } else if let string = try? container.decode(String.self) {
-            value = string
-        } else if let array = try? container.decode([JSONAny].self) {
-            value = array.map(\.value)
-        } else {
-            value = try container.decode([String: JSONAny].self).mapValues(\.value)
-        }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch value {
-        case is NSNull: try container.encodeNil()
-        case let bool as Bool: try container.encode(bool)
-        case let int as Int: try container.encode(int)
-        case let double as Double: try container.encode(double)
-        case let string as String: try container.encode(string)
-        case let array as [Any]: try container.encode(array.map(JSONAny.init))
-        case let object as [String: Any]: try container.encode(object.mapValues(JSONAny.init))
-        default:
-            throw EncodingError.invalidValue(value, .init(codingPath: encoder.codingPath, debugDescription: "not a JSON value"))
-        }
-    }
 }
