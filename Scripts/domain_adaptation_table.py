@@ -62,7 +62,18 @@ def main():
     with open(rows_path) as file:
         rows = json.load(file)
     labels = dict((c, l) for c, l in rows)
-    cells = load(directories)
+    cells = []
+    seen = {}
+    for cell in load(directories):
+        # A cell run again in another grid (budget-curves repeats seed-1 cells to record their
+        # curves) counts once; the same seed gives the same training, which this checks.
+        key = cell["id"]
+        if key in seen:
+            if retrieval(seen[key], "target-to-target") != retrieval(cell, "target-to-target"):
+                print(f"warning: {key} differs between two grids", file=sys.stderr)
+            continue
+        seen[key] = cell
+        cells.append(cell)
     pairs = ["mnist-to-mfeat", "mfeat-to-mnist", "mnist-to-mfeat-framed", "mfeat-framed-to-mnist", "mnist-to-color-mnist"]
     groups = {}
     for cell in cells:
