@@ -22,6 +22,8 @@ for grid in "${grids[@]}"; do
     "$hashing" experiment "Examples/DomainAdaptation/$grid.json" --output "runs/$grid" --threads 1
     python3 Scripts/backfill_cell_history.py "runs/$grid/runs"
     Scripts/grid-cells.sh save "runs/$grid/runs" "results/DomainAdaptation/$grid-cells"
+    cp "runs/$grid/results.md" "results/DomainAdaptation/$grid-results.md"
+    python3 Scripts/list_experiment_runs.py "runs/$grid" "Examples/DomainAdaptation/$grid.json" "results/DomainAdaptation/$grid-runs.md"
 done
 python3 Scripts/domain_adaptation_table.py results/DomainAdaptation/summary.md Examples/DomainAdaptation/table-rows.json \
     results/DomainAdaptation/budget-*-cells
