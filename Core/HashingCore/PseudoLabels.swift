@@ -87,6 +87,27 @@ public struct PseudoLabels: Equatable, Sendable {
         }
     }
 
+    /// Checks a class-balanced selection's shares (`[]`, `[k]` or `[k₀, k₁]`, each in (0, 1]) for a
+    /// method's configuration.
+    public static func validateClassShares(_ shares: [Double], method: String) throws {
+        try require(
+            method: method, shares.count <= 2 && shares.allSatisfy { $0 > 0 && $0 <= 1 },
+            "pseudoLabelClassShare must be [], [k] or [k0, k1] with shares in (0, 1], got \(shares)")
+    }
+
+    /// An epoch's class-balanced thresholds from a pass over the target (`data`): the share is
+    /// `[k]`, or `[k₀, k₁]` interpolated over the run's progress.
+    ///
+    /// - Throws: ``TrainingError/invalidData(_:)`` naming `method` when the pass gives no target
+    ///   class scores.
+    public static func classThresholds(shares: [Double], progress: TrainingProgress, data: EpochData, method: String) throws -> [Float] {
+        guard let target = data.outputs(of: .target), let logits = target.logits else {
+            throw TrainingError.invalidData("\(method): class-balanced pseudo-labels need the target's class scores before the epoch")
+        }
+        let share = shares.count == 1 ? shares[0] : shares[0] + (shares[1] - shares[0]) * progress.fractionCompleted
+        return classThresholds(logits: logits, share: share)
+    }
+
     /// Each row's predicted class (the first on ties) and its softmax probability,
     /// `1 / Σ exp(s_j − s_max)`, computed stably.
     ///

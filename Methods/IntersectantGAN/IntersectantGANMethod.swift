@@ -97,9 +97,7 @@ public struct IntersectantGANConfiguration: MethodConfiguration, Equatable {
         try require(method: name, stages >= 1, "stages must be ≥ 1, got \(stages)")
         try require(method: name, pseudoLabelWarmupEpochs >= 0, "pseudoLabelWarmupEpochs must be ≥ 0, got \(pseudoLabelWarmupEpochs)")
         try require(method: name, adaptationRampEpochs >= 0, "adaptationRampEpochs must be ≥ 0, got \(adaptationRampEpochs)")
-        try require(
-            method: name, pseudoLabelClassShare.count <= 2 && pseudoLabelClassShare.allSatisfy { $0 > 0 && $0 <= 1 },
-            "pseudoLabelClassShare must be [], [k] or [k0, k1] with shares in (0, 1], got \(pseudoLabelClassShare)")
+        try PseudoLabels.validateClassShares(pseudoLabelClassShare, method: name)
         try require(
             method: name, !agreementCheck || usesGenerators, "agreementCheck needs the generators: switch useAdversarial or useReconstruction on")
     }
@@ -194,14 +192,8 @@ public final class IntersectantGANMethod: HashingNetworkMethod, ImageGeneratingM
         pseudoLabels = configuration.readsTarget ? PseudoLabels(threshold: configuration.pseudoLabelThreshold) : nil
         classThresholds = nil
         let shares = configuration.pseudoLabelClassShare
-        if configuration.readsTarget, !shares.isEmpty, progress.epochsCompleted >= configuration.pseudoLabelWarmupEpochs,
-            progress.steps(Self.generatorOptimizer) || progress.steps(Self.discriminatorOptimizer) || !configuration.usesGenerators
-        {
-            guard let target = data.outputs(of: .target), let logits = target.logits else {
-                throw TrainingError.invalidData("intersectant-gan: class-balanced pseudo-labels need the target's class scores before the epoch")
-            }
-            let share = shares.count == 1 ? shares[0] : shares[0] + (shares[1] - shares[0]) * progress.fractionCompleted
-            classThresholds = PseudoLabels.classThresholds(logits: logits, share: share)
+        if configuration.readsTarget, !shares.isEmpty, progress.epochsCompleted >= configuration.pseudoLabelWarmupEpochs, !isPretraining(progress) {
+            classThresholds = try PseudoLabels.classThresholds(shares: shares, progress: progress, data: data, method: "intersectant-gan")
         }
     }
 

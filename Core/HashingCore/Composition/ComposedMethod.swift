@@ -89,9 +89,7 @@ public struct CompositionConfiguration: SGDConfiguration, Equatable {
             method: "composed", pseudoLabelThreshold >= 0 && pseudoLabelThreshold < 1,
             "pseudoLabelThreshold must be in [0, 1), got \(pseudoLabelThreshold)")
         try require(method: "composed", pseudoLabelWarmupEpochs >= 0, "pseudoLabelWarmupEpochs must be ≥ 0, got \(pseudoLabelWarmupEpochs)")
-        try require(
-            method: "composed", pseudoLabelClassShare.count <= 2 && pseudoLabelClassShare.allSatisfy { $0 > 0 && $0 <= 1 },
-            "pseudoLabelClassShare must be [] , [k] or [k0, k1] with shares in (0, 1], got \(pseudoLabelClassShare)")
+        try PseudoLabels.validateClassShares(pseudoLabelClassShare, method: "composed")
         try validateSGD(method: "composed")
     }
 
@@ -223,11 +221,7 @@ open class ComposedMethod: HashingNetworkMethod, TargetLabelDiagnostic {
         classThresholds = nil
         let shares = configuration.pseudoLabelClassShare
         if pseudoLabels != nil, !shares.isEmpty, progress.epochsCompleted >= configuration.pseudoLabelWarmupEpochs {
-            guard let target = data.outputs(of: .target), let logits = target.logits else {
-                throw TrainingError.invalidData("\(name): class-balanced pseudo-labels need the target's class scores before the epoch")
-            }
-            let share = shares.count == 1 ? shares[0] : shares[0] + (shares[1] - shares[0]) * progress.fractionCompleted
-            classThresholds = PseudoLabels.classThresholds(logits: logits, share: share)
+            classThresholds = try PseudoLabels.classThresholds(shares: shares, progress: progress, data: data, method: name)
         }
     }
 
